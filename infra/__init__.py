@@ -1,0 +1,1 @@
+"""The aevon-infra Pulumi program: one package, one component per module."""

@@ -1,0 +1,175 @@
+"""Config validation: every bad value fails with one message naming stack, key, value and rule."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError, NatStrategy, StackConfig, parse
+from tests.conftest import STACKS, stack_config
+
+
+def _raw(overrides: dict[str, Any] | None = None, stack: str = "dev") -> dict[str, Any]:
+    config, _ = stack_config(stack)
+    raw: dict[str, Any] = dict(config)
+    raw.update(overrides or {})
+    return raw
+
+
+def _network(**changes: Any) -> dict[str, Any]:
+    base = {
+        "cidr": "10.10.0.0/16",
+        "azCount": 2,
+        "nat": "single",
+        "flowLogs": {"retentionDays": 14},
+    }
+    base.update(changes)
+    return base
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_real_stack_files_parse(stack: str) -> None:
+    cfg = parse("aevon", stack, _raw(stack=stack))
+    assert isinstance(cfg, StackConfig)
+    assert cfg.stack == stack
+    assert cfg.name_prefix == f"aevon-{stack}"
+
+
+def test_values_are_typed() -> None:
+    cfg = parse("aevon", "dev", _raw())
+    assert cfg.network.cidr == ipaddress.IPv4Network("10.10.0.0/16")
+    assert cfg.network.nat is NatStrategy.SINGLE
+    assert cfg.protect_stateful_resources is False
+
+
+BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
+    # (case id, overrides, key named in the message, fragment of the rule)
+    (
+        "az-count-too-high",
+        {"aevon:network": _network(azCount=7)},
+        "aevon:network.azCount",
+        "less than or equal to 6",
+    ),
+    (
+        "az-count-too-low",
+        {"aevon:network": _network(azCount=1)},
+        "aevon:network.azCount",
+        "greater than or equal to 2",
+    ),
+    (
+        "nat-unknown",
+        {"aevon:network": _network(nat="two")},
+        "aevon:network.nat",
+        "'none', 'single' or 'per_az'",
+    ),
+    (
+        "cidr-not-a-cidr",
+        {"aevon:network": _network(cidr="10.10.0.300/16")},
+        "aevon:network.cidr",
+        "not a valid IPv4 CIDR block",
+    ),
+    (
+        "cidr-bare-address",
+        {"aevon:network": _network(cidr="10.10.0.0")},
+        "aevon:network.cidr",
+        "CIDR block",
+    ),
+    (
+        "cidr-host-bits",
+        {"aevon:network": _network(cidr="10.10.0.1/16")},
+        "aevon:network.cidr",
+        "host bits",
+    ),
+    (
+        "cidr-too-small",
+        {"aevon:network": _network(cidr="10.10.0.0/24")},
+        "aevon:network.cidr",
+        "between /16 and /20",
+    ),
+    (
+        "cidr-public",
+        {"aevon:network": _network(cidr="8.8.0.0/16")},
+        "aevon:network.cidr",
+        "RFC 1918",
+    ),
+    (
+        "retention-not-allowed",
+        {"aevon:network": _network(flowLogs={"retentionDays": 10})},
+        "aevon:network.flowLogs.retentionDays",
+        "retention periods",
+    ),
+    (
+        "unknown-network-key",
+        {"aevon:network": _network(natGateways=3)},
+        "aevon:network.natGateways",
+        "unknown key",
+    ),
+    ("unknown-top-level-key", {"aevon:databse": "{}"}, "aevon:databse", "unknown key"),
+    ("missing-key", {"aevon:network": None}, "aevon:network", "required key is missing"),
+    ("region-bad", {"aws:region": "mars-north-1a"}, "aws:region", "AWS region code"),
+    (
+        "protect-not-bool",
+        {"aevon:protectStatefulResources": "maybe"},
+        "aevon:protectStatefulResources",
+        "valid boolean",
+    ),
+    (
+        "empty-owner-tag",
+        {"aevon:tags": {"owner": "", "costCenter": "x"}},
+        "aevon:tags.owner",
+        "at least 1 character",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "rule"),
+    [pytest.param(o, k, r, id=i) for i, o, k, r in BAD_INPUTS],
+)
+def test_bad_value_fails_with_one_clear_message(
+    overrides: dict[str, Any], key: str, rule: str
+) -> None:
+    raw = _raw()
+    for k, v in overrides.items():
+        if v is None:
+            raw.pop(k, None)
+        else:
+            raw[k] = v
+    with pytest.raises(ConfigError) as caught:
+        parse("aevon", "dev", raw)
+    message = str(caught.value)
+    assert message.startswith("stack 'dev': invalid configuration"), message
+    assert key in message, message
+    assert rule in message, message
+
+
+def test_message_names_the_offending_value() -> None:
+    with pytest.raises(ConfigError, match=r"aevon:network\.azCount = 9: .*less than or equal to 6"):
+        parse("aevon", "dev", _raw({"aevon:network": _network(azCount=9)}))
+
+
+def test_unknown_key_lists_what_is_allowed() -> None:
+    with pytest.raises(ConfigError, match=r"allowed here: .*aevon:network"):
+        parse("aevon", "dev", _raw({"aevon:vpc": "{}"}))
+
+
+def test_all_problems_are_reported_in_one_error() -> None:
+    raw = _raw({"aevon:network": _network(azCount=0, nat="lots")})
+    with pytest.raises(ConfigError) as caught:
+        parse("aevon", "dev", raw)
+    assert "2 problem(s)" in str(caught.value)
+
+
+def test_stack_name_becomes_part_of_names_so_it_is_checked() -> None:
+    with pytest.raises(ConfigError, match="stack 'Prod_1'"):
+        parse("aevon", "Prod_1", _raw())
+
+
+def test_parse_does_not_mutate_its_input() -> None:
+    raw = _raw()
+    before = copy.deepcopy(raw)
+    parse("aevon", "dev", raw)
+    assert raw == before
