@@ -1,0 +1,244 @@
+"""The Network component, built alone under the recording mock."""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from collections.abc import Callable
+
+import pulumi
+import pytest
+
+from infra.aws.network import AZ_SLOTS, Network, NetworkArgs, Tier, plan_subnets
+from infra.config import NatStrategy
+from tests.conftest import RecordingMonitor, Registration, component_harness
+
+VPC = ipaddress.IPv4Network("10.10.0.0/16")
+
+
+def _args(**changes: object) -> NetworkArgs:
+    values: dict[str, object] = {
+        "cidr": VPC,
+        "az_count": 3,
+        "nat": NatStrategy.PER_AZ,
+        "flow_log_retention_days": 30,
+    }
+    values.update(changes)
+    return NetworkArgs(**values)  # type: ignore[arg-type]
+
+
+def build(args: NetworkArgs, check: Callable[[Network], object] | None = None) -> RecordingMonitor:
+    """Build one Network, wait for every registration, and return the recording."""
+    with component_harness() as monitor:
+
+        @pulumi.runtime.test
+        def program() -> object:
+            network = Network("net", args)
+            return check(network) if check else network.vpc_id
+
+        program()
+    return monitor
+
+
+def of_type(monitor: RecordingMonitor, typ: str) -> list[Registration]:
+    return [r for r in monitor.registrations if r.type == typ]
+
+
+# ------------------------------------------------------------------ CIDR plan (pure)
+@pytest.mark.parametrize("prefix", [16, 18, 20])
+@pytest.mark.parametrize("az_count", range(1, AZ_SLOTS + 1))
+def test_subnets_never_overlap_and_stay_inside_the_vpc(prefix: int, az_count: int) -> None:
+    vpc = ipaddress.IPv4Network(f"10.0.0.0/{prefix}")
+    plan = plan_subnets(vpc, az_count)
+    subnets = [s for tier in Tier for s in plan[tier]]
+    assert len(subnets) == 3 * az_count
+    for a, b in itertools.combinations(subnets, 2):
+        assert not a.overlaps(b), f"{a} overlaps {b}"
+    assert all(s.subnet_of(vpc) for s in subnets)
+
+
+@pytest.mark.parametrize("az_count", range(1, AZ_SLOTS))
+def test_adding_an_az_never_moves_an_existing_subnet(az_count: int) -> None:
+    smaller = plan_subnets(VPC, az_count)
+    larger = plan_subnets(VPC, az_count + 1)
+    for tier in Tier:
+        assert larger[tier][:az_count] == smaller[tier]
+
+
+def test_private_tier_is_the_largest() -> None:
+    plan = plan_subnets(VPC, 3)
+    assert plan[Tier.PRIVATE][0].num_addresses > plan[Tier.PUBLIC][0].num_addresses
+    assert str(plan[Tier.PRIVATE][0]) == "10.10.0.0/20"
+    assert str(plan[Tier.PUBLIC][0]) == "10.10.128.0/22"
+    assert str(plan[Tier.ISOLATED][0]) == "10.10.160.0/22"
+
+
+# ------------------------------------------------------------------ args validation
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"az_count": 1}, "az_count must be between 2 and 6"),
+        ({"az_count": 7}, "az_count must be between 2 and 6"),
+        ({"flow_log_retention_days": 10}, "retention period"),
+        ({"nat": "single"}, "must be a NatStrategy"),
+    ],
+)
+def test_bad_args_fail_before_anything_registers(changes: dict[str, object], message: str) -> None:
+    with component_harness() as monitor:
+        with pytest.raises(ValueError, match=message):
+            _args(**changes)
+        assert monitor.registrations == []
+
+
+# ------------------------------------------------------------------ the component
+@pytest.mark.parametrize(
+    ("nat", "az_count", "nat_gateways", "private_route_tables"),
+    [
+        (NatStrategy.NONE, 2, 0, 1),
+        (NatStrategy.SINGLE, 2, 1, 1),
+        (NatStrategy.SINGLE, 3, 1, 1),
+        (NatStrategy.PER_AZ, 3, 3, 3),
+    ],
+)
+def test_nat_strategy_shapes_gateways_and_routes(
+    nat: NatStrategy, az_count: int, nat_gateways: int, private_route_tables: int
+) -> None:
+    rec = build(_args(nat=nat, az_count=az_count))
+    nats = of_type(rec, "aws:ec2/natGateway:NatGateway")
+    assert len(nats) == nat_gateways
+    # every NAT sits in a distinct public subnet
+    public_ids = {
+        r.id for r in of_type(rec, "aws:ec2/subnet:Subnet") if r.input("tags")["Tier"] == "public"
+    }
+    assert {n.input("subnetId") for n in nats} <= public_ids
+    assert len({n.input("subnetId") for n in nats}) == nat_gateways
+
+    tables = {r.id: r for r in of_type(rec, "aws:ec2/routeTable:RouteTable")}
+    private_tables = [t for t in tables.values() if "-private-rt-" in t.name]
+    assert len(private_tables) == private_route_tables
+
+    routes = of_type(rec, "aws:ec2/route:Route")
+    default_via_nat = [r for r in routes if r.input("natGatewayId")]
+    assert len(default_via_nat) == (private_route_tables if nat_gateways else 0)
+    if nat is NatStrategy.PER_AZ:
+        # each AZ's private table routes through the NAT in its own AZ
+        nat_by_id = {n.id: n for n in nats}
+        for route in default_via_nat:
+            index = tables[route.input("routeTableId")].name.rsplit("-", 1)[1]
+            assert nat_by_id[route.input("natGatewayId")].name == f"net-nat-{index}"
+
+    # private subnets are associated with a private table, round-robin by AZ
+    assocs = of_type(rec, "aws:ec2/routeTableAssociation:RouteTableAssociation")
+    subnets = {r.id: r for r in of_type(rec, "aws:ec2/subnet:Subnet")}
+    for assoc in assocs:
+        tier = subnets[assoc.input("subnetId")].input("tags")["Tier"]
+        table = tables[assoc.input("routeTableId")].name
+        assert table.startswith(f"net-{tier}-rt"), f"{assoc.urn}: {tier} subnet on {table}"
+
+
+def test_only_the_public_table_routes_to_the_internet_gateway() -> None:
+    rec = build(_args())
+    tables = {r.id: r for r in of_type(rec, "aws:ec2/routeTable:RouteTable")}
+    igw_routes = [r for r in of_type(rec, "aws:ec2/route:Route") if r.input("gatewayId")]
+    assert [tables[r.input("routeTableId")].name for r in igw_routes] == ["net-public-rt"]
+
+
+def test_subnets_never_assign_public_ips_and_span_distinct_azs() -> None:
+    rec = build(_args(az_count=3))
+    # Registrations arrive concurrently; order by logical name (which carries the AZ index).
+    subnets = sorted(of_type(rec, "aws:ec2/subnet:Subnet"), key=lambda r: r.name)
+    assert len(subnets) == 9
+    for subnet in subnets:
+        assert subnet.input("mapPublicIpOnLaunch") is False, subnet.urn
+    for tier in Tier:
+        azs = [
+            s.input("availabilityZone") for s in subnets if s.input("tags")["Tier"] == tier.value
+        ]
+        assert azs == ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+def test_default_security_group_is_adopted_with_no_rules() -> None:
+    rec = build(_args())
+    (default_sg,) = of_type(rec, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert default_sg.input("ingress") == []
+    assert default_sg.input("egress") == []
+
+
+def test_flow_logs_capture_all_traffic_with_retention() -> None:
+    rec = build(_args(flow_log_retention_days=90))
+    (flow_log,) = of_type(rec, "aws:ec2/flowLog:FlowLog")
+    (group,) = of_type(rec, "aws:cloudwatch/logGroup:LogGroup")
+    assert flow_log.input("trafficType") == "ALL"
+    assert flow_log.input("logDestination") == group.outputs["arn"]
+    assert flow_log.input("logDestinationType") == "cloud-watch-logs"
+    assert group.input("retentionInDays") == 90
+    role = next(r for r in of_type(rec, "aws:iam/role:Role") if r.name == "net-flow-logs-role")
+    trust = role.input("assumeRolePolicy")
+    assert "vpc-flow-logs.amazonaws.com" in trust
+    assert '"aws:SourceAccount": "123456789012"' in trust
+
+
+def test_gateway_endpoints_serve_private_and_isolated_tables() -> None:
+    rec = build(_args(nat=NatStrategy.PER_AZ, az_count=3))
+    endpoints = of_type(rec, "aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert sorted(e.input("serviceName") for e in endpoints) == [
+        "com.amazonaws.us-east-1.dynamodb",
+        "com.amazonaws.us-east-1.s3",
+    ]
+    tables = {r.id: r.name for r in of_type(rec, "aws:ec2/routeTable:RouteTable")}
+    for endpoint in endpoints:
+        assert endpoint.input("vpcEndpointType") == "Gateway"
+        names = sorted(tables[t] for t in endpoint.input("routeTableIds"))
+        assert names == [
+            "net-isolated-rt",
+            "net-private-rt-0",
+            "net-private-rt-1",
+            "net-private-rt-2",
+        ]
+
+
+def test_every_child_is_parented_to_the_component_and_named_after_it() -> None:
+    rec = build(_args())
+    (component,) = of_type(rec, "aevon:network:Network")
+    for r in rec.registrations:
+        if r is component:
+            continue
+        assert r.parent == component.urn, f"{r.urn} is not parented to the Network"
+        assert r.name.startswith("net-"), f"{r.urn} has a name not derived from the component"
+
+
+def test_outputs_are_the_subnet_ids_by_tier() -> None:
+    def check(network: Network) -> pulumi.Output[None]:
+        def verify(values: list[object]) -> None:
+            vpc_id, public, private, isolated = values
+            assert isinstance(vpc_id, str)
+            assert vpc_id.startswith("vpc-")
+            for ids in (public, private, isolated):
+                assert isinstance(ids, list)
+                assert len(ids) == 3
+                assert all(str(i).startswith("subnet-") for i in ids)
+            assert not set(public) & set(private)  # type: ignore[arg-type]
+
+        return pulumi.Output.all(
+            network.vpc_id,
+            pulumi.Output.all(*network.public_subnet_ids),
+            pulumi.Output.all(*network.private_subnet_ids),
+            pulumi.Output.all(*network.isolated_subnet_ids),
+        ).apply(verify)
+
+    build(_args(), check)
+
+
+def test_security_group_helper_creates_an_empty_group_in_the_vpc() -> None:
+    def check(network: Network) -> pulumi.Output[str]:
+        sg = network.security_group("net-app-sg", description="app tasks", parent=network)
+        return sg.id
+
+    rec = build(_args(), check)
+    (sg,) = of_type(rec, "aws:ec2/securityGroup:SecurityGroup")
+    (vpc,) = of_type(rec, "aws:ec2/vpc:Vpc")
+    assert sg.input("vpcId") == vpc.id
+    assert sg.input("ingress") is None
+    assert sg.input("egress") is None
+    assert sg.input("description") == "app tasks"
+    assert sg.input("name") == "aevon-test-net-app-sg"

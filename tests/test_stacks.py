@@ -1,0 +1,151 @@
+"""The real entry point, run with each real `Pulumi.<stack>.yaml`, asserted on its inventory."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi.runtime import rpc
+from syrupy.assertion import SnapshotAssertion
+
+from infra.config import ConfigError
+from tests.conftest import STACKS, Inventory, Registration, run_stack, stack_file
+
+# Resource types that AWS lets carry tags, as registered by this program.
+UNTAGGABLE = {
+    "aws:ec2/route:Route",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+}
+
+
+def test_every_custom_resource_uses_the_explicit_provider(inventory: Inventory) -> None:
+    providers = {r.urn for r in inventory.registrations if r.type == "pulumi:providers:aws"}
+    assert len(providers) == 1, "one AWS provider, created at the root"
+    for r in inventory.custom():
+        # A provider reference is "<provider urn>::<provider id>"; empty means a default provider.
+        assert r.provider.rsplit("::", 1)[0] in providers, f"{r.urn} uses provider {r.provider!r}"
+
+
+def test_provider_tags_everything_with_project_environment_and_managed_by(
+    inventory: Inventory,
+) -> None:
+    provider = inventory.one("pulumi:providers:aws")
+    # Provider inputs reach the engine as JSON text, like provider config.
+    tags = json.loads(provider.input("defaultTags"))["tags"]
+    assert tags["Project"] == "aevon"
+    assert tags["Environment"] == inventory.stack
+    assert tags["ManagedBy"] == "pulumi"
+    assert tags["Owner"]
+    assert tags["CostCenter"]
+    assert provider.input("region") == stack_file(inventory.stack)["config"]["aws:region"]
+
+
+def test_taggable_resources_carry_a_name_with_project_and_stack(inventory: Inventory) -> None:
+    for r in inventory.custom():
+        if r.type in UNTAGGABLE or not r.type.startswith("aws:"):
+            continue
+        name_tag = (r.input("tags") or {}).get("Name")
+        physical = r.input("name")
+        label = name_tag or physical
+        assert label, f"{r.urn} has neither a Name tag nor a physical name"
+        assert f"aevon-{inventory.stack}" in label, f"{r.urn}: {label!r}"
+
+
+def test_every_resource_is_inside_a_component(inventory: Inventory) -> None:
+    components = {r.urn for r in inventory.registrations if not r.custom}
+    for r in inventory.custom():
+        assert r.parent in components, f"{r.urn} is not parented to a component"
+
+
+@pytest.mark.parametrize(
+    ("stack", "az_count", "nat_gateways"),
+    [("dev", 2, 1), ("staging", 3, 3), ("prod", 3, 3)],
+)
+def test_network_shape_per_environment(
+    inventories: dict[str, Inventory], stack: str, az_count: int, nat_gateways: int
+) -> None:
+    inv = inventories[stack]
+    subnets = inv.of_type("aws:ec2/subnet:Subnet")
+    assert len(subnets) == 3 * az_count
+    assert len(inv.of_type("aws:ec2/natGateway:NatGateway")) == nat_gateways
+    assert len(inv.outputs["privateSubnetIds"]) == az_count
+    assert len(set(inv.outputs["availabilityZones"])) == az_count
+
+
+def test_flow_log_retention_comes_from_the_stack_file(inventory: Inventory) -> None:
+    group = inventory.one("aws:cloudwatch/logGroup:LogGroup")
+    wanted = stack_file(inventory.stack)["config"]["aevon:network"]["flowLogs"]["retentionDays"]
+    assert group.input("retentionInDays") == wanted
+    assert group.input("name") == f"/aevon-{inventory.stack}/vpc/network/flow-logs"
+
+
+def test_stacks_share_an_account_without_name_collisions(inventories: dict[str, Inventory]) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for inv in inventories.values():
+        for r in inv.custom():
+            physical = r.input("name")
+            if isinstance(physical, str):
+                key = (r.type, physical)
+                assert key not in seen, f"{r.urn} and {seen[key]} share physical name {physical}"
+                seen[key] = r.urn
+
+
+def test_no_config_error_reaches_a_half_created_stack() -> None:
+    with pytest.raises(ConfigError, match=r"(?s)stack 'dev'.*aevon:network\.azCount = 9"):
+        run_stack("dev", {"aevon:network": {"cidr": "10.10.0.0/16", "azCount": 9, "nat": "single"}})
+
+
+def test_bad_config_registers_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import conftest
+
+    started: list[Any] = []
+    original = conftest._start
+
+    def spy(*args: Any) -> Any:
+        started.append(original(*args))
+        return started[-1]
+
+    monkeypatch.setattr(conftest, "_start", spy)
+    with pytest.raises(ConfigError):
+        run_stack("prod", {"aevon:network": {"cidr": "10.30.0.0/16", "azCount": 3, "nat": "all"}})
+    assert started[0].registrations == []
+
+
+def _redact(value: Any) -> Any:
+    if rpc.is_rpc_secret(value):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _inventory_lines(inv: Inventory) -> list[str]:
+    """Type, logical name, options and inputs of every resource: what reviewers diff."""
+
+    def line(r: Registration) -> str:
+        options = []
+        if r.protect:
+            options.append("protect")
+        if r.retain_on_delete:
+            options.append("retainOnDelete")
+        inputs = {k: v for k, v in r.inputs.items() if k != "__defaults"}
+        suffix = f" [{', '.join(options)}]" if options else ""
+        return f"{r.type} {r.name}{suffix} {json.dumps(_redact(inputs), sort_keys=True)}"
+
+    return sorted(line(r) for r in inv.registrations)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_inventory_snapshot(
+    inventories: dict[str, Inventory], stack: str, snapshot: SnapshotAssertion
+) -> None:
+    """Committed per-stack inventory: any infrastructure change shows as a snapshot diff.
+
+    After an intended change: `uv run pytest --snapshot-update` and commit the diff.
+    """
+    assert _inventory_lines(inventories[stack]) == snapshot
