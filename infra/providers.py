@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from infra import naming
 from infra.config import StackConfig
@@ -24,3 +25,8 @@ def aws_provider(cfg: StackConfig) -> aws.Provider:
         ),
         opts=pulumi.ResourceOptions(),
     )
+
+
+def random_provider() -> random.Provider:
+    """pulumi-random, for generated secrets (the cache AUTH token)."""
+    return random.Provider("random")

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import runpy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +28,9 @@ import pytest
 import yaml
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "aevon"
@@ -182,6 +183,76 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ec2/eip:Eip":
             octets = [int(_short_hash(name)[i : i + 2], 16) for i in (0, 2)]
             state.update(publicIp=f"54.210.{octets[0]}.{octets[1]}", allocationId=rid)
+        elif typ == "aws:rds/cluster:Cluster":
+            cluster_id = physical
+            suffix = _short_hash(name, 12)
+            state.update(
+                id=cluster_id,
+                arn=f"{arn_region.format(svc='rds')}:cluster:{cluster_id}",
+                endpoint=f"{cluster_id}.cluster-{suffix}.{region}.rds.amazonaws.com",
+                readerEndpoint=f"{cluster_id}.cluster-ro-{suffix}.{region}.rds.amazonaws.com",
+                clusterResourceId=f"cluster-{_short_hash(name, 26).upper()}",
+                clusterIdentifier=cluster_id,
+                port=inputs.get("port", 5432),
+                masterUserSecrets=[
+                    {
+                        "secretArn": f"{arn_region.format(svc='secretsmanager')}:secret:"
+                        f"rds!cluster-{_short_hash(name, 8)}-AbCdEf",
+                        "secretStatus": "active",
+                        "kmsKeyId": inputs.get("masterUserSecretKmsKeyId")
+                        or f"arn:aws:kms:{region}:{ACCOUNT_ID}:alias/aws/secretsmanager",
+                    }
+                ],
+            )
+            rid = cluster_id
+        elif typ == "aws:rds/clusterInstance:ClusterInstance":
+            state.update(
+                arn=f"{arn_region.format(svc='rds')}:db:{physical}",
+                endpoint=f"{physical}.{_short_hash(name, 12)}.{region}.rds.amazonaws.com",
+                writer=name.endswith("writer"),
+            )
+        elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+            group_id = inputs.get("replicationGroupId", physical)
+            cache_suffix = f"{_short_hash(name, 6)}.use1.cache.amazonaws.com"
+            state.update(
+                arn=f"{arn_region.format(svc='elasticache')}:replicationgroup:{group_id}",
+                primaryEndpointAddress=f"master.{group_id}.{cache_suffix}",
+                readerEndpointAddress=f"replica.{group_id}.{cache_suffix}",
+                memberClusters=[
+                    f"{group_id}-00{i + 1}" for i in range(int(inputs.get("numCacheClusters", 1)))
+                ],
+            )
+        elif typ == "aws:sqs/queue:Queue":
+            state.update(
+                id=f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{physical}",
+                url=f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{physical}",
+                arn=f"{arn_region.format(svc='sqs')}:{physical}",
+                name=physical,
+            )
+            rid = state["id"]
+        elif typ == "aws:ecr/repository:Repository":
+            state.update(
+                arn=f"{arn_region.format(svc='ecr')}:repository/{physical}",
+                repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{physical}",
+                registryId=ACCOUNT_ID,
+            )
+        elif typ == "aws:kms/key:Key":
+            key_id = f"{_short_hash(name, 8)}-1234-5678-9abc-{_short_hash(name + 'k', 12)}"
+            state.update(keyId=key_id, arn=f"{arn_region.format(svc='kms')}:key/{key_id}")
+            rid = key_id
+        elif typ == "aws:kms/alias:Alias":
+            state.update(arn=f"{arn_region.format(svc='kms')}:{physical}")
+        elif typ == "aws:secretsmanager/secret:Secret":
+            state.update(arn=f"{arn_region.format(svc='secretsmanager')}:secret:{physical}-AbCdEf")
+            rid = state["arn"]
+        elif typ == "aws:sns/topic:Topic":
+            state.update(arn=f"{arn_region.format(svc='sns')}:{physical}")
+            rid = state["arn"]
+        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            state.update(arn=f"{arn_region.format(svc='cloudwatch')}:alarm:{physical}")
+        elif typ == "random:index/randomPassword:RandomPassword":
+            length = int(inputs.get("length", 32))
+            state.update(result=("Mock" + _short_hash(name, 64))[:length], bcryptHash="$2a$10$mock")
         elif service:
             resource = typ.split("/")[-1].split(":")[0]
             state.setdefault("arn", f"{arn_region.format(svc=service)}:{resource.lower()}/{rid}")
@@ -272,37 +343,66 @@ class RecordingMonitor(MockMonitor):
         self.recording_mocks = mocks
         self.registrations: list[Registration] = []
 
+    def of_type(self, typ: str) -> list[Registration]:
+        """Registrations of one type, ordered by logical name (they arrive concurrently)."""
+        return sorted((r for r in self.registrations if r.type == typ), key=lambda r: r.name)
+
+    def named(self, name: str) -> Registration:
+        found = [r for r in self.registrations if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
+        return found[0]
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)
+        urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
-            return response
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
-        registration = Registration(
-            urn=response.urn,
-            type=request.type,
-            name=request.name,
-            inputs=inputs,
-            custom=bool(request.custom),
-            parent=request.parent,
-            provider=request.provider,
-            protect=request.protect if request.HasField("protect") else None,
-            retain_on_delete=(
-                request.retainOnDelete if request.HasField("retainOnDelete") else None
-            ),
-            delete_before_replace=bool(request.deleteBeforeReplace),
-            depends_on=list(request.dependencies),
-            alias_specs=len(request.aliases),
-            ignore_changes=list(request.ignoreChanges),
-            additional_secret_outputs=list(request.additionalSecretOutputs),
-            id=response.id,
-            outputs=rpc.deserialize_properties(response.object),
+        resource_id, state = self.recording_mocks.new_resource(
+            MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+            )
         )
+        # The engine marks these outputs secret (e.g. RandomPassword.result); so do we.
+        for key in request.additionalSecretOutputs:
+            if key in state and not rpc.is_rpc_secret(state[key]):
+                state[key] = rpc.wrap_rpc_secret(state[key])
+        response_object = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id or "", state)
         if request.type.startswith("pulumi:providers:"):
             region = rpc.unwrap_rpc_secret(inputs.get("region"))
             if isinstance(region, str):
-                self.recording_mocks.provider_regions[response.urn] = region
-        self.registrations.append(registration)
-        return response
+                self.recording_mocks.provider_regions[urn] = region
+        self.registrations.append(
+            Registration(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                inputs=inputs,
+                custom=bool(request.custom),
+                parent=request.parent,
+                provider=request.provider,
+                protect=request.protect if request.HasField("protect") else None,
+                retain_on_delete=(
+                    request.retainOnDelete if request.HasField("retainOnDelete") else None
+                ),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                depends_on=list(request.dependencies),
+                alias_specs=len(request.aliases),
+                ignore_changes=list(request.ignoreChanges),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                id=resource_id or "",
+                outputs=state,
+            )
+        )
+        return resource_pb2.RegisterResourceResponse(
+            urn=urn, id=resource_id or "", object=response_object
+        )
 
 
 # --------------------------------------------------------------------------- inventory
@@ -399,6 +499,14 @@ def component_harness(stack: str = "test") -> Iterator[RecordingMonitor]:
     """Mocks for a component test; the recorded registrations are on the monitor."""
     monitor = _start(stack, {}, [])
     yield monitor
+
+
+def build(program: Callable[[], object]) -> RecordingMonitor:
+    """Run `program` (which builds components and may return an Output to await) as a
+    `@pulumi.runtime.test`, wait for every registration, and return the recording."""
+    with component_harness() as monitor:
+        pulumi.runtime.test(program)()
+    return monitor
 
 
 _INVENTORY_CACHE: dict[str, Inventory] = {}

@@ -19,6 +19,15 @@ def _raw(overrides: dict[str, Any] | None = None, stack: str = "dev") -> dict[st
     return raw
 
 
+def _section(key: str, stack: str = "dev", **changes: Any) -> dict[str, Any]:
+    """The stack file's value of `aevon:<key>` with `changes` applied."""
+    from tests.conftest import stack_file
+
+    value = dict(stack_file(stack)["config"][f"aevon:{key}"])
+    value.update(changes)
+    return value
+
+
 def _network(**changes: Any) -> dict[str, Any]:
     base = {
         "cidr": "10.10.0.0/16",
@@ -124,10 +133,32 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ),
 ]
 
+# The data plane: (case id, overrides, key named in the message, fragment of the rule).
+DATA_PLANE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("min-acu-above-max", {"aevon:database": _section("database", minCapacity=4, maxCapacity=2, secondsUntilAutoPause=None)}, "aevon:database", "minCapacity (4.0) must not exceed maxCapacity (2.0)"),
+    ("zero-instances", {"aevon:database": _section("database", instances=0)}, "aevon:database.instances", "greater than or equal to 1"),
+    ("acu-not-half-step", {"aevon:database": _section("database", maxCapacity=2.3)}, "aevon:database.maxCapacity", "multiple of 0.5"),
+    ("pause-without-timer", {"aevon:database": _section("database", secondsUntilAutoPause=None)}, "aevon:database", "needs secondsUntilAutoPause"),
+    ("timer-without-pause", {"aevon:database": _section("database", minCapacity=0.5)}, "aevon:database", "only when minCapacity is 0"),
+    ("version-too-old-for-zero", {"aevon:database": _section("database", engineVersion="15.4")}, "aevon:database", "cannot scale to 0 ACU; use 15.7"),
+    ("version-unknown-major", {"aevon:database": _section("database", engineVersion="11.9")}, "aevon:database.engineVersion", "major in 13, 14, 15, 16, 17"),
+    ("unknown-client-workload", {"aevon:database": _section("database", clients=["api", "worker"])}, "aevon:database.clients[1]", "'api', 'web', 'core-worker', 'delivery-worker' or 'ingest-lambda'"),
+    ("cache-engine-unknown", {"aevon:cache": _section("cache", engine="memcached")}, "aevon:cache.engine", "'redis' or 'valkey'"),
+    ("cache-version-of-other-engine", {"aevon:cache": _section("cache", engineVersion="7.1")}, "aevon:cache", "not a valkey version"),
+    ("cache-node-type", {"aevon:cache": _section("cache", nodeType="t4g.micro")}, "aevon:cache.nodeType", "ElastiCache node type"),
+    ("max-receive-zero", {"aevon:messaging": _section("messaging", maxReceiveCount=0)}, "aevon:messaging.maxReceiveCount", "greater than or equal to 1"),
+    ("kms-queues-without-key", {"aevon:messaging": _section("messaging", encryption="kms")}, "stack config", "needs encryption.customerManagedKey: true"),
+    ("empty-repositories", {"aevon:registry": _section("registry", repositories=[])}, "aevon:registry.repositories", "at least 1 item"),
+    ("bad-repository-name", {"aevon:registry": _section("registry", repositories=["API"])}, "aevon:registry.repositories", "not a valid ECR repository name"),
+    ("protected-stack-short-backups", {"aevon:protectStatefulResources": "true"}, "stack config", "database.deletionProtection: true, database.finalSnapshot: true, database.backupRetentionDays >= 7"),
+    ("bad-alarm-email", {"aevon:alarms": {"emails": ["ops-at-aevon"]}}, "aevon:alarms.emails", "not an email address"),
+    ("logs-retention", {"aevon:logs": {"retentionDays": 8}}, "aevon:logs.retentionDays", "retention periods"),
+]  # fmt: skip
+
 
 @pytest.mark.parametrize(
     ("overrides", "key", "rule"),
-    [pytest.param(o, k, r, id=i) for i, o, k, r in BAD_INPUTS],
+    [pytest.param(o, k, r, id=i) for i, o, k, r in BAD_INPUTS + DATA_PLANE_BAD_INPUTS],
 )
 def test_bad_value_fails_with_one_clear_message(
     overrides: dict[str, Any], key: str, rule: str

@@ -12,21 +12,20 @@ from syrupy.assertion import SnapshotAssertion
 from infra.config import ConfigError
 from tests.conftest import STACKS, Inventory, Registration, run_stack, stack_file
 
-# Resource types that AWS lets carry tags, as registered by this program.
-UNTAGGABLE = {
-    "aws:ec2/route:Route",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-}
-
 
 def test_every_custom_resource_uses_the_explicit_provider(inventory: Inventory) -> None:
-    providers = {r.urn for r in inventory.registrations if r.type == "pulumi:providers:aws"}
-    assert len(providers) == 1, "one AWS provider, created at the root"
+    providers = {
+        r.urn: r.type.removeprefix("pulumi:providers:")
+        for r in inventory.registrations
+        if r.type.startswith("pulumi:providers:")
+    }
+    packages = sorted(providers.values())
+    assert len(packages) == len(set(packages)), f"one provider per package: {packages}"
     for r in inventory.custom():
         # A provider reference is "<provider urn>::<provider id>"; empty means a default provider.
-        assert r.provider.rsplit("::", 1)[0] in providers, f"{r.urn} uses provider {r.provider!r}"
+        provider_urn = r.provider.rsplit("::", 1)[0]
+        assert provider_urn in providers, f"{r.urn} uses provider {r.provider!r}"
+        assert providers[provider_urn] == r.type.split(":")[0], f"{r.urn}: wrong package"
 
 
 def test_provider_tags_everything_with_project_environment_and_managed_by(
@@ -43,15 +42,14 @@ def test_provider_tags_everything_with_project_environment_and_managed_by(
     assert provider.input("region") == stack_file(inventory.stack)["config"]["aws:region"]
 
 
-def test_taggable_resources_carry_a_name_with_project_and_stack(inventory: Inventory) -> None:
+def test_physical_names_and_name_tags_carry_project_and_stack(inventory: Inventory) -> None:
+    named = 0
     for r in inventory.custom():
-        if r.type in UNTAGGABLE or not r.type.startswith("aws:"):
-            continue
-        name_tag = (r.input("tags") or {}).get("Name")
-        physical = r.input("name")
-        label = name_tag or physical
-        assert label, f"{r.urn} has neither a Name tag nor a physical name"
-        assert f"aevon-{inventory.stack}" in label, f"{r.urn}: {label!r}"
+        labels = [r.input("name"), (r.input("tags") or {}).get("Name")]
+        for label in (x for x in labels if isinstance(x, str)):
+            named += 1
+            assert f"aevon-{inventory.stack}" in label, f"{r.urn}: {label!r}"
+    assert named > 20
 
 
 def test_every_resource_is_inside_a_component(inventory: Inventory) -> None:
@@ -76,7 +74,7 @@ def test_network_shape_per_environment(
 
 
 def test_flow_log_retention_comes_from_the_stack_file(inventory: Inventory) -> None:
-    group = inventory.one("aws:cloudwatch/logGroup:LogGroup")
+    group = inventory.by_name("network-flow-logs")
     wanted = stack_file(inventory.stack)["config"]["aevon:network"]["flowLogs"]["retentionDays"]
     assert group.input("retentionInDays") == wanted
     assert group.input("name") == f"/aevon-{inventory.stack}/vpc/network/flow-logs"

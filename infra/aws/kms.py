@@ -1,0 +1,117 @@
+"""`DataKey`: the stack's customer-managed KMS key for data at rest.
+
+One key per stack, rotated yearly, used by Aurora, ElastiCache, SQS, ECR, Secrets
+Manager, CloudWatch Logs and the alarm topic. IAM principals of the account get
+access through IAM policies (the root statement delegates to IAM); the two
+service principals that act without an IAM role of ours are named explicitly and
+scoped: CloudWatch Logs (only for this account's log groups) and CloudWatch
+alarms (only to publish to the encrypted alarm topic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import naming
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataKeyArgs:
+    deletion_window_days: int = 30
+
+    def __post_init__(self) -> None:
+        if not 7 <= self.deletion_window_days <= 30:
+            raise ValueError(
+                f"DataKeyArgs.deletion_window_days must be 7-30, got {self.deletion_window_days}"
+            )
+
+
+class DataKey(pulumi.ComponentResource):
+    key_arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    alias_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DataKeyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("aevon:security:DataKey", name, None, opts)
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+        policy = pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AccountAdministersThroughIam",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "AWS": pulumi.Output.format("arn:aws:iam::{0}:root", account)
+                        },
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "CloudWatchLogsForThisAccountsLogGroups",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "Service": pulumi.Output.format("logs.{0}.amazonaws.com", region)
+                        },
+                        "Action": [
+                            "kms:Encrypt*",
+                            "kms:Decrypt*",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:Describe*",
+                        ],
+                        "Resource": "*",
+                        "Condition": {
+                            "ArnLike": {
+                                "kms:EncryptionContext:aws:logs:arn": pulumi.Output.format(
+                                    "arn:aws:logs:{0}:{1}:log-group:*", region, account
+                                )
+                            }
+                        },
+                    },
+                    {
+                        "Sid": "CloudWatchAlarmsPublishToEncryptedTopics",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                    },
+                ],
+            }
+        )
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{naming.prefix()} data at rest",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=policy,
+            tags=naming.name_tag(f"{name}-key"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        alias = aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/{naming.physical_name(name)}",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.key_arn = key.arn
+        self.key_id = key.key_id
+        self.alias_name = alias.name
+        self.register_outputs({"keyArn": self.key_arn, "aliasName": self.alias_name})
+
+
+def stack_key_arn(
+    name: str, *, enabled: bool, opts: pulumi.ResourceOptions | None = None
+) -> pulumi.Output[str] | None:
+    """The stack's customer-managed key ARN, or None for AWS-managed keys (from config)."""
+    if not enabled:
+        return None
+    return DataKey(name, DataKeyArgs(), opts=opts).key_arn

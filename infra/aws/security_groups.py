@@ -1,0 +1,58 @@
+"""`WorkloadSecurityGroups`: one empty security group per workload of the blueprint.
+
+They exist before the data stores and the services, so the database and cache
+can admit exactly the workloads configured as their clients, and each service
+can be placed in its own group later. Every rule is added, with a description,
+by the component that needs it; nothing here opens anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.aws.network import Network
+from infra.config import Workload
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadSecurityGroupsArgs:
+    network: Network
+    workloads: Sequence[Workload]
+
+    def __post_init__(self) -> None:
+        if not self.workloads:
+            raise ValueError("WorkloadSecurityGroupsArgs.workloads must name at least one workload")
+        if len(set(self.workloads)) != len(self.workloads):
+            raise ValueError("WorkloadSecurityGroupsArgs.workloads must not repeat a workload")
+
+
+class WorkloadSecurityGroups(pulumi.ComponentResource):
+    ids: dict[Workload, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        args: WorkloadSecurityGroupsArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("aevon:network:WorkloadSecurityGroups", name, None, opts)
+        groups: dict[Workload, aws.ec2.SecurityGroup] = {}
+        for workload in args.workloads:
+            groups[workload] = args.network.security_group(
+                f"{name}-{workload.value}",
+                description=f"{workload.value} workload",
+                parent=self,
+            )
+        self.ids = {w: g.id for w, g in groups.items()}
+        self.register_outputs({w.value: sg_id for w, sg_id in self.ids.items()})
+
+    def for_workloads(self, workloads: Sequence[Workload]) -> list[pulumi.Output[str]]:
+        """The group ids of `workloads`, in order; every one must have a group."""
+        missing = [w.value for w in workloads if w not in self.ids]
+        if missing:
+            raise ValueError(f"no security group for workload(s): {', '.join(missing)}")
+        return [self.ids[w] for w in workloads]
