@@ -1,0 +1,156 @@
+"""Idle monthly cost of each stack at us-east-1 list prices, computed from its inventory.
+
+Runs the real program under the mock engine (like the tests), then prices what
+it registered: the resources that cost money while nothing happens (NAT
+gateways, public IPv4 addresses, database capacity at its minimum, cache nodes,
+keys, secrets, alarms, and, once compute lands, the ALB and the minimum tasks).
+Traffic-driven charges (data processed, requests, storage growth, log ingestion)
+are left out: they are zero at idle and scale with use.
+
+    uv run python scripts/cost.py
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.conftest import STACKS, Inventory, Registration, run_stack  # noqa: E402
+
+HOURS_PER_MONTH = 730
+
+# us-east-1 on-demand list prices (USD), checked 2026-11.
+NAT_GATEWAY_HOUR = 0.045
+PUBLIC_IPV4_HOUR = 0.005
+AURORA_ACU_HOUR = 0.12  # Aurora Serverless v2, Aurora Standard
+AURORA_STORAGE_GB_MONTH = 0.10
+AURORA_ASSUMED_STORAGE_GB = 10  # a small platform database; storage is billed by use
+KMS_KEY_MONTH = 1.00
+SECRET_MONTH = 0.40
+ALARM_MONTH = 0.10  # standard-resolution metric alarm
+# ElastiCache node-hours for Redis OSS; Valkey is billed 20% lower.
+CACHE_NODE_HOUR = {
+    "cache.t4g.micro": 0.016,
+    "cache.t4g.small": 0.032,
+    "cache.t4g.medium": 0.065,
+    "cache.m7g.large": 0.158,
+    "cache.r7g.large": 0.219,
+}
+VALKEY_DISCOUNT = 0.80
+
+
+@dataclass(frozen=True)
+class Line:
+    driver: str  # the same across stacks, e.g. "cache nodes"
+    quantity: float
+    unit: str  # what the quantity counts, e.g. "valkey cache.t4g.micro node"
+    monthly: float
+
+
+def _cache_lines(r: Registration) -> Iterable[Line]:
+    node_type, nodes = r.input("nodeType"), int(r.input("numCacheClusters"))
+    if node_type not in CACHE_NODE_HOUR:
+        raise KeyError(f"no list price for {node_type}; add it to CACHE_NODE_HOUR")
+    hourly = CACHE_NODE_HOUR[node_type] * (VALKEY_DISCOUNT if r.input("engine") == "valkey" else 1)
+    unit = f"x {r.input('engine')} {node_type}"
+    yield Line("cache nodes", nodes, unit, nodes * hourly * HOURS_PER_MONTH)
+
+
+def _aurora_lines(inv: Inventory) -> Iterable[Line]:
+    for cluster in inv.of_type("aws:rds/cluster:Cluster"):
+        min_acu = float(cluster.input("serverlessv2ScalingConfiguration")["minCapacity"])
+        instances = [
+            i
+            for i in inv.of_type("aws:rds/clusterInstance:ClusterInstance")
+            if i.input("clusterIdentifier") == cluster.id
+        ]
+        acus = min_acu * len(instances)
+        unit = f"ACU ({len(instances)} instance(s) x {min_acu:g} ACU minimum)"
+        yield Line(
+            "Aurora capacity at minimum", acus, unit, acus * AURORA_ACU_HOUR * HOURS_PER_MONTH
+        )
+        yield Line(
+            "Aurora storage",
+            AURORA_ASSUMED_STORAGE_GB,
+            "GB (assumed)",
+            AURORA_ASSUMED_STORAGE_GB * AURORA_STORAGE_GB_MONTH,
+        )
+        if cluster.input("manageMasterUserPassword"):
+            yield Line("Secrets Manager secrets", 1, "x", SECRET_MONTH)
+
+
+PER_RESOURCE: dict[str, Callable[[Registration], Iterable[Line]]] = {
+    "aws:ec2/natGateway:NatGateway": lambda r: [
+        Line("NAT gateways", 1, "x", NAT_GATEWAY_HOUR * HOURS_PER_MONTH)
+    ],
+    "aws:ec2/eip:Eip": lambda r: [
+        Line("public IPv4 addresses", 1, "x", PUBLIC_IPV4_HOUR * HOURS_PER_MONTH)
+    ],
+    "aws:elasticache/replicationGroup:ReplicationGroup": _cache_lines,
+    "aws:kms/key:Key": lambda r: [Line("KMS keys", 1, "x", KMS_KEY_MONTH)],
+    "aws:secretsmanager/secret:Secret": lambda r: [
+        Line("Secrets Manager secrets", 1, "x", SECRET_MONTH)
+    ],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": lambda r: [
+        Line("CloudWatch alarms", 1, "x", ALARM_MONTH)
+    ],
+}
+
+
+def idle_cost(inv: Inventory) -> list[Line]:
+    """Cost lines of one stack, identical drivers summed."""
+    raw: list[Line] = list(_aurora_lines(inv))
+    for r in inv.registrations:
+        raw.extend(PER_RESOURCE.get(r.type, lambda _r: [])(r))
+    merged: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for line in raw:
+        merged[(line.driver, line.unit)][0] += line.quantity
+        merged[(line.driver, line.unit)][1] += line.monthly
+    return [
+        Line(d, q, u, round(m, 2))
+        for (d, u), (q, m) in sorted(merged.items(), key=lambda kv: -kv[1][1])
+    ]
+
+
+def total(lines: Iterable[Line]) -> float:
+    return round(sum(line.monthly for line in lines), 2)
+
+
+def markdown(costs: dict[str, list[Line]]) -> str:
+    """One table: a row per cost driver, a column per stack, quantity and $/month per cell."""
+    stacks = list(costs)
+    drivers: list[str] = []
+    for lines in costs.values():
+        drivers.extend(line.driver for line in lines if line.driver not in drivers)
+    rows = [
+        "| driver | " + " | ".join(stacks) + " |",
+        "| --- |" + " --- |" * len(stacks),
+    ]
+    for driver in drivers:
+        cells = []
+        for stack in stacks:
+            line = next((x for x in costs[stack] if x.driver == driver), None)
+            cells.append(f"{line.quantity:g} {line.unit}: ${line.monthly:,.2f}" if line else "—")
+        rows.append(f"| {driver} | " + " | ".join(cells) + " |")
+    rows.append(
+        "| **idle total per month** | "
+        + " | ".join(f"**${total(costs[s]):,.2f}**" for s in stacks)
+        + " |"
+    )
+    return "\n".join(rows)
+
+
+def main() -> int:
+    print(markdown({stack: idle_cost(run_stack(stack)) for stack in STACKS}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
