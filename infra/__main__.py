@@ -3,19 +3,23 @@
 import pulumi
 
 from infra import config, providers
-from infra.aws import kms
+from infra.aws import kms, release
 from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
+from infra.aws.app_services import AppServices, AppServicesArgs, Cache, Database
 from infra.aws.cache import RedisCache, RedisCacheArgs
 from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
-from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
+from infra.aws.ecs_cluster import EcsCluster, EcsClusterArgs
+from infra.aws.ingestion import IngestionApi, IngestionApiArgs, Jwt
+from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Target, Tls
+from infra.aws.messaging import MessagePipeline, MessagePipelineArgs, QueueRole
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
 from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
+from infra.config import Service
 
 cfg = config.load()
-aws_opts = pulumi.ResourceOptions(
-    providers=[providers.aws_provider(cfg), providers.random_provider()]
-)
+aws_provider = providers.aws_provider(cfg)
+aws_opts = pulumi.ResourceOptions(providers=[aws_provider, providers.random_provider()])
 protect = cfg.protect_stateful_resources
 log_retention = cfg.logs.retention_days
 
@@ -40,7 +44,7 @@ alarms = AlarmTopic(
 
 workloads = WorkloadSecurityGroups(
     "workloads",
-    WorkloadSecurityGroupsArgs(network=network, workloads=cfg.workloads_with_data_access),
+    WorkloadSecurityGroupsArgs(network=network, services=cfg.services),
     opts=aws_opts,
 )
 
@@ -110,6 +114,94 @@ registry = ContainerRegistry(
     opts=aws_opts,
 )
 
+cluster = EcsCluster(
+    "ecs",
+    EcsClusterArgs(
+        container_insights=cfg.compute.container_insights,
+        spot_weight=cfg.compute.spot_weight,
+        on_demand_weight=cfg.compute.on_demand_weight,
+        on_demand_base=cfg.compute.on_demand_base,
+    ),
+    opts=aws_opts,
+)
+
+load_balancer = PublicLoadBalancer(
+    "public",
+    PublicLoadBalancerArgs(
+        network=network,
+        targets={
+            Service.API.value: Target(
+                port=8080, security_group_id=workloads.ids[Service.API], path_patterns=["/api/*"]
+            ),
+            Service.WEB.value: Target(port=3000, security_group_id=workloads.ids[Service.WEB]),
+        },
+        tls=Tls.from_config(cfg.compute.tls),
+        alarm_topic_arn=alarms.topic_arn,
+        deletion_protection=protect,
+    ),
+    opts=aws_opts,
+)
+
+services = AppServices(
+    "app",
+    AppServicesArgs(
+        cluster_arn=cluster.cluster_arn,
+        cluster_name=cluster.cluster_name,
+        capacity_provider_strategy=cluster.strategy,
+        services=cfg.compute.services,
+        image_tag=release.image_tag(cfg.compute, pulumi.InvokeOptions(provider=aws_provider)),
+        repository_urls=registry.repository_urls,
+        repository_arns=registry.repository_arns,
+        subnet_ids=network.private_subnet_ids,
+        security_group_ids=workloads.ids,
+        target_group_arns=load_balancer.target_group_arns,
+        queue_arns=pipeline.queue_arns,
+        queue_urls=pipeline.queue_urls,
+        queue_names=pipeline.queue_names,
+        database=Database(
+            endpoint=database.endpoint,
+            port=database.port,
+            name=database.database_name,
+            secret_arn=database.master_secret_arn,
+            cluster_resource_id=database.cluster_resource_id,
+            clients=cfg.database.clients,
+        ),
+        cache=Cache(
+            endpoint=cache.primary_endpoint,
+            port=cache.port,
+            auth_secret_arn=cache.auth_secret_arn,
+            clients=cfg.cache.clients,
+        ),
+        public_url=load_balancer.url,
+        log_retention_days=log_retention,
+        alarm_topic_arn=alarms.topic_arn,
+        wait_for_steady_state=cfg.compute.wait_for_steady_state,
+        running_task_alarms=cfg.compute.container_insights,
+        kms_key_arn=kms_key_arn,
+        region=cfg.aws_region,
+    ),
+    opts=aws_opts,
+)
+
+ingestion = IngestionApi(
+    "ingest",
+    IngestionApiArgs(
+        inbound_queue_url=pipeline.queue_urls[QueueRole.INBOUND_GATEWAY],
+        inbound_queue_arn=pipeline.queue_arns[QueueRole.INBOUND_GATEWAY],
+        fetch_queue_arn=pipeline.queue_arns[QueueRole.FETCH_REQUEST],
+        authorization=cfg.ingestion.authorization.value,
+        jwt=Jwt.from_config(cfg.ingestion.jwt),
+        throttle_burst=cfg.ingestion.throttle_burst,
+        throttle_rate=cfg.ingestion.throttle_rate,
+        reserved_concurrency=cfg.ingestion.reserved_concurrency,
+        fetch_batch_size=cfg.ingestion.fetch_batch_size,
+        log_retention_days=log_retention,
+        alarm_topic_arn=alarms.topic_arn,
+        kms_key_arn=kms_key_arn,
+    ),
+    opts=aws_opts,
+)
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("vpcCidr", network.vpc_cidr)
 pulumi.export("availabilityZones", network.availability_zones)
@@ -126,3 +218,8 @@ pulumi.export("queueUrls", {role.value: url for role, url in pipeline.queue_urls
 pulumi.export("queueArns", {role.value: arn for role, arn in pipeline.queue_arns.items()})
 pulumi.export("repositoryUrls", registry.repository_urls)
 pulumi.export("ecrRegistry", registry.registry)
+pulumi.export("ecsClusterName", cluster.cluster_name)
+pulumi.export("ecsServiceNames", {s.value: n for s, n in services.service_names.items()})
+pulumi.export("publicUrl", load_balancer.url)
+pulumi.export("ingestionEndpoint", ingestion.endpoint)
+pulumi.export("imageTagParameter", release.parameter_name())

@@ -116,14 +116,22 @@ class NetworkConfig(_Model):
         return cidr
 
 
-class Workload(StrEnum):
-    """The workloads of the AWS blueprint; each gets its own security group and role."""
+class Service(StrEnum):
+    """The ECS services of the blueprint; each gets its own security group and roles."""
 
     API = "api"
     WEB = "web"
     CORE_WORKER = "core-worker"
     DELIVERY_WORKER = "delivery-worker"
-    INGEST_LAMBDA = "ingest-lambda"
+
+
+# The image (ECR repository) each service runs; both workers share the worker image.
+SERVICE_IMAGE: dict[Service, str] = {
+    Service.API: "api",
+    Service.WEB: "web",
+    Service.CORE_WORKER: "worker",
+    Service.DELIVERY_WORKER: "worker",
+}
 
 
 class EncryptionConfig(_Model):
@@ -150,7 +158,7 @@ class DatabaseConfig(_Model):
     performance_insights: bool = False
     enhanced_monitoring_interval: int = Field(default=0)
     slow_query_ms: int = Field(default=500, ge=-1, le=60_000)
-    clients: list[Workload] = Field(min_length=1)
+    clients: list[Service] = Field(min_length=1)
 
     @field_validator("engine_version")
     @classmethod
@@ -210,7 +218,7 @@ class CacheConfig(_Model):
     node_type: str
     nodes: int = Field(ge=1, le=6, description="primary + replicas; 2+ turns on Multi-AZ failover")
     snapshot_retention_days: int = Field(ge=0, le=35)
-    clients: list[Workload] = Field(min_length=1)
+    clients: list[Service] = Field(min_length=1)
 
     @field_validator("node_type")
     @classmethod
@@ -284,6 +292,161 @@ class LogsConfig(_Model):
     retention_days: RetentionDays
 
 
+# Fargate CPU units -> the memory sizes (MiB) Fargate offers with them.
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+}
+
+
+class ServiceConfig(_Model):
+    cpu: int
+    memory: int
+    desired: int = Field(ge=0, le=100)
+    min: int = Field(ge=0, le=100)
+    max: int = Field(ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> ServiceConfig:
+        if self.cpu not in FARGATE_MEMORY:
+            raise ValueError(
+                f"cpu {self.cpu} is not a Fargate size; use one of "
+                + ", ".join(str(c) for c in FARGATE_MEMORY)
+            )
+        if self.memory not in FARGATE_MEMORY[self.cpu]:
+            offered = FARGATE_MEMORY[self.cpu]
+            raise ValueError(
+                f"Fargate does not offer cpu {self.cpu} with memory {self.memory}; with cpu "
+                f"{self.cpu} memory must be one of {offered[0]}..{offered[-1]} "
+                f"({', '.join(str(m) for m in offered)})"
+            )
+        if not self.min <= self.desired <= self.max:
+            raise ValueError(
+                f"need min <= desired <= max, got min {self.min}, desired {self.desired}, "
+                f"max {self.max}"
+            )
+        return self
+
+
+class ImageTagSource(StrEnum):
+    SSM = "ssm"  # the deploy workflow writes the tag to an SSM parameter; up reads it
+    CONFIG = "config"  # pinned in the stack file (per-PR stacks, emergency pins)
+
+
+_GIT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class TlsConfig(_Model):
+    """HTTPS on the load balancer: an existing ACM certificate, or a host name in a
+    Route 53 zone of the account for which the stack issues and validates one."""
+
+    certificate_arn: str | None = None
+    zone_name: str | None = None
+    host_name: str | None = None
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, arn: str | None) -> str | None:
+        if arn is not None and not re.match(
+            r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$", arn
+        ):
+            raise ValueError(
+                "must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
+            )
+        return arn
+
+    @field_validator("zone_name", "host_name")
+    @classmethod
+    def _host(cls, name: str | None) -> str | None:
+        if name is not None and not _HOST.match(name):
+            raise ValueError("must be a lowercase DNS name such as api.example.com")
+        return name
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TlsConfig:
+        issue = self.zone_name is not None or self.host_name is not None
+        if (self.certificate_arn is not None) == issue:
+            raise ValueError("give exactly one of certificateArn, or zoneName with hostName")
+        if self.zone_name is None or self.host_name is None:
+            if issue:
+                raise ValueError("zoneName and hostName go together")
+        elif self.host_name != self.zone_name and not self.host_name.endswith(f".{self.zone_name}"):
+            raise ValueError(f"hostName {self.host_name} is not inside zoneName {self.zone_name}")
+        return self
+
+
+class ComputeConfig(_Model):
+    container_insights: bool
+    # FARGATE_SPOT share: 0 = on-demand only; with onDemandBase tasks always on-demand.
+    spot_weight: int = Field(ge=0, le=10)
+    on_demand_weight: int = Field(ge=0, le=10)
+    on_demand_base: int = Field(default=0, ge=0, le=100)
+    wait_for_steady_state: bool
+    image_tag_source: ImageTagSource
+    image_tag: str | None = None
+    tls: TlsConfig | None = None
+    allow_plain_http: bool = False
+    services: dict[Service, ServiceConfig]
+
+    @model_validator(mode="after")
+    def _rules(self) -> ComputeConfig:
+        missing = [s.value for s in Service if s not in self.services]
+        if missing:
+            raise ValueError(
+                f"services needs an entry for every service; missing: {', '.join(missing)}"
+            )
+        if self.spot_weight + self.on_demand_weight == 0:
+            raise ValueError("spotWeight and onDemandWeight cannot both be 0")
+        if self.tls is None and not self.allow_plain_http:
+            raise ValueError(
+                "no tls: the load balancer would serve plain HTTP; configure tls, or set "
+                "allowPlainHttp: true where plain HTTP is acceptable (never in prod)"
+            )
+        if self.tls is not None and self.allow_plain_http:
+            raise ValueError("only one of tls or allowPlainHttp: true")
+        if self.image_tag_source is ImageTagSource.CONFIG:
+            if self.image_tag is None or not _GIT_SHA.match(self.image_tag):
+                raise ValueError(
+                    "imageTagSource 'config' needs imageTag: a git commit SHA (7-40 hex)"
+                )
+        elif self.image_tag is not None:
+            raise ValueError("imageTag applies only with imageTagSource 'config'")
+        return self
+
+
+class ApiAuthorization(StrEnum):
+    IAM = "iam"
+    JWT = "jwt"
+
+
+class JwtConfig(_Model):
+    issuer: str = Field(pattern=r"^https://")
+    audience: list[str] = Field(min_length=1)
+
+
+class IngestionConfig(_Model):
+    authorization: ApiAuthorization
+    jwt: JwtConfig | None = None
+    throttle_burst: int = Field(ge=1, le=5000)
+    throttle_rate: float = Field(gt=0, le=10000)
+    reserved_concurrency: int = Field(ge=2, le=1000)
+    fetch_batch_size: int = Field(ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _jwt(self) -> IngestionConfig:
+        if (self.authorization is ApiAuthorization.JWT) != (self.jwt is not None):
+            raise ValueError(
+                "jwt {issuer, audience} is required exactly when authorization is 'jwt'"
+            )
+        return self
+
+
 class TagsConfig(_Model):
     owner: str = Field(min_length=1, max_length=128)
     cost_center: str = Field(min_length=1, max_length=128)
@@ -307,6 +470,8 @@ class StackConfig(_Model):
     messaging: MessagingConfig
     registry: RegistryConfig
     alarms: AlarmsConfig = AlarmsConfig()
+    compute: ComputeConfig
+    ingestion: IngestionConfig
 
     @model_validator(mode="after")
     def _protected_stacks_keep_their_data(self) -> StackConfig:
@@ -320,6 +485,7 @@ class StackConfig(_Model):
                     ("database.finalSnapshot: true", db.final_snapshot),
                     ("database.backupRetentionDays >= 7", db.backup_retention_days >= 7),
                     ("cache.snapshotRetentionDays >= 1", self.cache.snapshot_retention_days >= 1),
+                    ("compute.tls (no allowPlainHttp)", not self.compute.allow_plain_http),
                 )
                 if not ok
             ]
@@ -328,6 +494,11 @@ class StackConfig(_Model):
                     "protectStatefulResources is true, so the stack also needs "
                     + ", ".join(missing)
                 )
+        needed = sorted(set(SERVICE_IMAGE.values()) - set(self.registry.repositories))
+        if needed:
+            raise ValueError(
+                f"registry.repositories lacks {', '.join(needed)}: the services run those images"
+            )
         if (
             self.messaging.encryption is QueueEncryption.KMS
             and not self.encryption.customer_managed_key
@@ -356,10 +527,9 @@ class StackConfig(_Model):
         return region
 
     @property
-    def workloads_with_data_access(self) -> list[Workload]:
-        """Workloads named as clients of the database or the cache, in blueprint order."""
-        wanted = {*self.database.clients, *self.cache.clients}
-        return [w for w in Workload if w in wanted]
+    def services(self) -> list[Service]:
+        """The ECS services, in blueprint order."""
+        return list(Service)
 
     @property
     def name_prefix(self) -> str:

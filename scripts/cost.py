@@ -7,7 +7,8 @@ keys, secrets, alarms, and, once compute lands, the ALB and the minimum tasks).
 Traffic-driven charges (data processed, requests, storage growth, log ingestion)
 are left out: they are zero at idle and scale with use.
 
-    uv run python scripts/cost.py
+    uv run python scripts/cost.py                  # print the table
+    uv run python scripts/cost.py --write-readme   # and refresh README.md's copy
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -44,6 +46,16 @@ CACHE_NODE_HOUR = {
     "cache.r7g.large": 0.219,
 }
 VALKEY_DISCOUNT = 0.80
+ALB_HOUR = 0.0225  # plus LCUs, which are traffic
+FARGATE_VCPU_HOUR = 0.04048  # Linux/x86
+FARGATE_GB_HOUR = 0.004445
+# Fargate Spot prices float; these are us-east-1's at the time of writing (~69% off).
+FARGATE_SPOT_VCPU_HOUR = 0.01246
+FARGATE_SPOT_GB_HOUR = 0.00137
+# Container Insights bills each metric it emits: about 8 per cluster and 9 per service.
+INSIGHTS_METRIC_MONTH = 0.30
+INSIGHTS_METRICS_PER_CLUSTER = 8
+INSIGHTS_METRICS_PER_SERVICE = 9
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,55 @@ def _aurora_lines(inv: Inventory) -> Iterable[Line]:
             yield Line("Secrets Manager secrets", 1, "x", SECRET_MONTH)
 
 
+def split_tasks(count: int, strategy: list[dict[str, Any]]) -> tuple[float, float]:
+    """(on-demand, spot) tasks that ECS runs for `count` under a capacity provider strategy."""
+    weights = {str(e["capacityProvider"]): int(e.get("weight") or 0) for e in strategy}
+    base = sum(int(e.get("base") or 0) for e in strategy if e["capacityProvider"] == "FARGATE")
+    on_demand = min(count, base)
+    rest = count - on_demand
+    total_weight = weights.get("FARGATE", 0) + weights.get("FARGATE_SPOT", 0)
+    on_demand += rest * weights.get("FARGATE", 0) / total_weight
+    return on_demand, count - on_demand
+
+
+def _fargate_lines(inv: Inventory) -> Iterable[Line]:
+    task_sizes = {
+        t.outputs["arn"]: (int(t.input("cpu")) / 1024, int(t.input("memory")) / 1024)
+        for t in inv.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    }
+    minimums = {
+        str(t.input("resourceId")).rsplit("/", 1)[-1]: int(t.input("minCapacity"))
+        for t in inv.of_type("aws:appautoscaling/target:Target")
+    }
+    for service in inv.of_type("aws:ecs/service:Service"):
+        vcpu, gb = task_sizes[service.input("taskDefinition")]
+        tasks = minimums[service.input("name")]
+        on_demand, spot = split_tasks(tasks, service.input("capacityProviderStrategies"))
+        hourly = on_demand * (vcpu * FARGATE_VCPU_HOUR + gb * FARGATE_GB_HOUR) + spot * (
+            vcpu * FARGATE_SPOT_VCPU_HOUR + gb * FARGATE_SPOT_GB_HOUR
+        )
+        yield Line("Fargate tasks at minimum", tasks, "task(s)", hourly * HOURS_PER_MONTH)
+    for cluster in inv.of_type("aws:ecs/cluster:Cluster"):
+        if any(x.get("value") == "enabled" for x in cluster.input("settings") or []):
+            metrics = INSIGHTS_METRICS_PER_CLUSTER + INSIGHTS_METRICS_PER_SERVICE * len(
+                inv.of_type("aws:ecs/service:Service")
+            )
+            yield Line(
+                "Container Insights metrics", metrics, "metric(s)", metrics * INSIGHTS_METRIC_MONTH
+            )
+
+
+def _alb_lines(r: Registration) -> Iterable[Line]:
+    yield Line("load balancer", 1, "ALB", ALB_HOUR * HOURS_PER_MONTH)
+    # An internet-facing ALB holds a public IPv4 address in each of its subnets.
+    addresses = len(r.input("subnets") or [])
+    yield Line(
+        "public IPv4 addresses", addresses, "x", addresses * PUBLIC_IPV4_HOUR * HOURS_PER_MONTH
+    )
+
+
 PER_RESOURCE: dict[str, Callable[[Registration], Iterable[Line]]] = {
+    "aws:lb/loadBalancer:LoadBalancer": _alb_lines,
     "aws:ec2/natGateway:NatGateway": lambda r: [
         Line("NAT gateways", 1, "x", NAT_GATEWAY_HOUR * HOURS_PER_MONTH)
     ],
@@ -106,7 +166,7 @@ PER_RESOURCE: dict[str, Callable[[Registration], Iterable[Line]]] = {
 
 def idle_cost(inv: Inventory) -> list[Line]:
     """Cost lines of one stack, identical drivers summed."""
-    raw: list[Line] = list(_aurora_lines(inv))
+    raw: list[Line] = [*_aurora_lines(inv), *_fargate_lines(inv)]
     for r in inv.registrations:
         raw.extend(PER_RESOURCE.get(r.type, lambda _r: [])(r))
     merged: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -147,8 +207,24 @@ def markdown(costs: dict[str, list[Line]]) -> str:
     return "\n".join(rows)
 
 
+README_START = "<!-- cost:start"
+README_END = "<!-- cost:end -->"
+
+
+def write_readme(table: str) -> None:
+    """Replace the README's generated cost table (between the cost markers)."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start = text.index("\n", text.index(README_START)) + 1
+    end = text.index(README_END)
+    readme.write_text(text[:start] + table + "\n" + text[end:])
+
+
 def main() -> int:
-    print(markdown({stack: idle_cost(run_stack(stack)) for stack in STACKS}))
+    table = markdown({stack: idle_cost(run_stack(stack)) for stack in STACKS})
+    print(table)
+    if "--write-readme" in sys.argv[1:]:
+        write_readme(table)
     return 0
 
 

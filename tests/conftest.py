@@ -253,6 +253,80 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "random:index/randomPassword:RandomPassword":
             length = int(inputs.get("length", 32))
             state.update(result=("Mock" + _short_hash(name, 64))[:length], bcryptHash="$2a$10$mock")
+        elif typ == "aws:lb/loadBalancer:LoadBalancer":
+            suffix = f"app/{physical}/{_short_hash(name, 16)}"
+            state.update(
+                arn=f"{arn_region.format(svc='elasticloadbalancing')}:loadbalancer/{suffix}",
+                arnSuffix=suffix,
+                dnsName=f"{physical}-{_short_hash(name, 9)}.{region}.elb.amazonaws.com",
+                zoneId="Z35SXDOTRQ7X7K",
+            )
+            rid = state["arn"]
+        elif typ == "aws:lb/targetGroup:TargetGroup":
+            suffix = f"targetgroup/{physical}/{_short_hash(name, 16)}"
+            state.update(
+                arn=f"{arn_region.format(svc='elasticloadbalancing')}:{suffix}", arnSuffix=suffix
+            )
+            rid = state["arn"]
+        elif typ in ("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
+            elb = arn_region.format(svc="elasticloadbalancing")
+            state.update(arn=f"{elb}:listener/app/{_short_hash(name)}")
+            rid = state["arn"]
+        elif typ == "aws:ecs/cluster:Cluster":
+            state.update(arn=f"{arn_region.format(svc='ecs')}:cluster/{physical}", name=physical)
+            rid = state["arn"]
+        elif typ == "aws:ecs/service:Service":
+            state.update(arn=f"{arn_region.format(svc='ecs')}:service/{physical}", name=physical)
+        elif typ == "aws:ecs/taskDefinition:TaskDefinition":
+            family = inputs.get("family", physical)
+            state.update(
+                arn=f"{arn_region.format(svc='ecs')}:task-definition/{family}:1",
+                arnWithoutRevision=f"{arn_region.format(svc='ecs')}:task-definition/{family}",
+                revision=1,
+            )
+        elif typ == "aws:lambda/function:Function":
+            arn = f"{arn_region.format(svc='lambda')}:function:{physical}"
+            state.update(
+                arn=arn,
+                name=physical,
+                invokeArn=(
+                    f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+                ),
+                qualifiedArn=f"{arn}:$LATEST",
+            )
+            rid = physical
+        elif typ == "aws:apigatewayv2/api:Api":
+            api_id = _short_hash(name, 10)
+            state.update(
+                apiEndpoint=f"https://{api_id}.execute-api.{region}.amazonaws.com",
+                executionArn=f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api_id}",
+                arn=f"arn:aws:apigateway:{region}::/apis/{api_id}",
+            )
+            rid = api_id
+        elif typ == "aws:apigatewayv2/stage:Stage":
+            api_id = _short_hash("ingest-api", 10)
+            state.update(invokeUrl=f"https://{api_id}.execute-api.{region}.amazonaws.com/")
+        elif typ == "aws:acm/certificate:Certificate":
+            domain = inputs.get("domainName", "example.com")
+            state.update(
+                arn=f"{arn_region.format(svc='acm')}:certificate/"
+                f"{_short_hash(name, 8)}-0000-4000-8000-{_short_hash(name, 12)}",
+                domainValidationOptions=[
+                    {
+                        "domainName": domain,
+                        "resourceRecordName": f"_{_short_hash(domain, 32)}.{domain}.",
+                        "resourceRecordType": "CNAME",
+                        "resourceRecordValue": (
+                            f"_{_short_hash(domain + 'v', 32)}.acm-validations.aws."
+                        ),
+                    }
+                ],
+            )
+            rid = state["arn"]
+        elif typ == "aws:acm/certificateValidation:CertificateValidation":
+            state.update(certificateArn=inputs.get("certificateArn"))
+        elif typ == "aws:route53/record:Record":
+            state.update(fqdn=str(inputs.get("name", "")).rstrip("."))
         elif service:
             resource = typ.split("/")[-1].split(":")[0]
             state.setdefault("arn", f"{arn_region.format(svc=service)}:{resource.lower()}/{rid}")
@@ -294,6 +368,23 @@ class RecordingMocks(pulumi.runtime.Mocks):
             }
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:ssm/getParameter:getParameter":
+            # The release parameter the deploy workflow writes: a git SHA.
+            return {
+                "name": params["name"],
+                "value": "0f3c2a9e8d7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a",
+                "type": "String",
+                "arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{params['name']}",
+                "version": 3,
+                "id": params["name"],
+            }
+        if token == "aws:route53/getZone:getZone":
+            return {
+                "name": params["name"],
+                "zoneId": f"Z{_short_hash(params['name'], 13).upper()}",
+                "id": f"Z{_short_hash(params['name'], 13).upper()}",
+                "privateZone": False,
+            }
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": render_policy_document(params), "id": "policy"}
         raise NotImplementedError(f"the recording mock has no answer for invoke {token}")

@@ -133,6 +133,32 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ),
 ]
 
+
+def _services(**changes: Any) -> dict[str, Any]:
+    services = dict(_section("compute")["services"])
+    services.update(changes)
+    return _section("compute", services=services)
+
+
+# Compute and ingestion: (case id, overrides, key named in the message, fragment of the rule).
+COMPUTE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("cpu-memory-not-offered", {"aevon:compute": _services(api={"cpu": 256, "memory": 4096, "desired": 1, "min": 1, "max": 2})}, "aevon:compute.services.api", "Fargate does not offer cpu 256 with memory 4096"),
+    ("cpu-not-a-fargate-size", {"aevon:compute": _services(web={"cpu": 300, "memory": 512, "desired": 1, "min": 1, "max": 2})}, "aevon:compute.services.web", "cpu 300 is not a Fargate size"),
+    ("min-tasks-above-max", {"aevon:compute": _services(api={"cpu": 256, "memory": 512, "desired": 3, "min": 3, "max": 2})}, "aevon:compute.services.api", "need min <= desired <= max"),
+    ("unknown-service", {"aevon:compute": _services(scheduler={"cpu": 256, "memory": 512, "desired": 1, "min": 1, "max": 1})}, "aevon:compute.services.scheduler", "'api', 'web', 'core-worker' or 'delivery-worker'"),
+    ("missing-service", {"aevon:compute": _section("compute", services={"api": {"cpu": 256, "memory": 512, "desired": 1, "min": 1, "max": 1}})}, "aevon:compute", "missing: web, core-worker, delivery-worker"),
+    ("http-without-opt-in", {"aevon:compute": _section("compute", allowPlainHttp=False)}, "aevon:compute", "allowPlainHttp: true where plain HTTP is acceptable"),
+    ("tls-and-plain-http", {"aevon:compute": _section("compute", tls={"zoneName": "aevon.dev", "hostName": "x.aevon.dev"})}, "aevon:compute", "only one of tls or allowPlainHttp"),
+    ("tls-host-outside-zone", {"aevon:compute": _section("compute", allowPlainHttp=False, tls={"zoneName": "aevon.dev", "hostName": "x.other.dev"})}, "aevon:compute.tls", "not inside zoneName aevon.dev"),
+    ("tls-bad-certificate-arn", {"aevon:compute": _section("compute", allowPlainHttp=False, tls={"certificateArn": "cert-123"})}, "aevon:compute.tls.certificateArn", "ACM certificate ARN"),
+    ("image-tag-config-without-sha", {"aevon:compute": _section("compute", imageTagSource="config", imageTag="latest")}, "aevon:compute", "needs imageTag: a git commit SHA"),
+    ("no-capacity", {"aevon:compute": _section("compute", spotWeight=0, onDemandWeight=0)}, "aevon:compute", "cannot both be 0"),
+    ("jwt-without-settings", {"aevon:ingestion": _section("ingestion", authorization="jwt")}, "aevon:ingestion", "jwt {issuer, audience} is required"),
+    ("reserved-concurrency-one", {"aevon:ingestion": _section("ingestion", reservedConcurrency=1)}, "aevon:ingestion.reservedConcurrency", "greater than or equal to 2"),
+    ("registry-lacks-worker-image", {"aevon:registry": _section("registry", repositories=["api", "web"])}, "stack config", "registry.repositories lacks worker"),
+]  # fmt: skip
+
+
 # The data plane: (case id, overrides, key named in the message, fragment of the rule).
 DATA_PLANE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("min-acu-above-max", {"aevon:database": _section("database", minCapacity=4, maxCapacity=2, secondsUntilAutoPause=None)}, "aevon:database", "minCapacity (4.0) must not exceed maxCapacity (2.0)"),
@@ -142,7 +168,7 @@ DATA_PLANE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("timer-without-pause", {"aevon:database": _section("database", minCapacity=0.5)}, "aevon:database", "only when minCapacity is 0"),
     ("version-too-old-for-zero", {"aevon:database": _section("database", engineVersion="15.4")}, "aevon:database", "cannot scale to 0 ACU; use 15.7"),
     ("version-unknown-major", {"aevon:database": _section("database", engineVersion="11.9")}, "aevon:database.engineVersion", "major in 13, 14, 15, 16, 17"),
-    ("unknown-client-workload", {"aevon:database": _section("database", clients=["api", "worker"])}, "aevon:database.clients[1]", "'api', 'web', 'core-worker', 'delivery-worker' or 'ingest-lambda'"),
+    ("unknown-client-workload", {"aevon:database": _section("database", clients=["api", "worker"])}, "aevon:database.clients[1]", "'api', 'web', 'core-worker' or 'delivery-worker'"),
     ("cache-engine-unknown", {"aevon:cache": _section("cache", engine="memcached")}, "aevon:cache.engine", "'redis' or 'valkey'"),
     ("cache-version-of-other-engine", {"aevon:cache": _section("cache", engineVersion="7.1")}, "aevon:cache", "not a valkey version"),
     ("cache-node-type", {"aevon:cache": _section("cache", nodeType="t4g.micro")}, "aevon:cache.nodeType", "ElastiCache node type"),
@@ -158,7 +184,10 @@ DATA_PLANE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
 
 @pytest.mark.parametrize(
     ("overrides", "key", "rule"),
-    [pytest.param(o, k, r, id=i) for i, o, k, r in BAD_INPUTS + DATA_PLANE_BAD_INPUTS],
+    [
+        pytest.param(o, k, r, id=i)
+        for i, o, k, r in BAD_INPUTS + DATA_PLANE_BAD_INPUTS + COMPUTE_BAD_INPUTS
+    ],
 )
 def test_bad_value_fails_with_one_clear_message(
     overrides: dict[str, Any], key: str, rule: str
@@ -204,3 +233,14 @@ def test_parse_does_not_mutate_its_input() -> None:
     before = copy.deepcopy(raw)
     parse("aevon", "dev", raw)
     assert raw == before
+
+
+def test_plain_http_is_refused_on_a_protected_stack() -> None:
+    """prod's shape (protectStatefulResources) with the dev opt-in for HTTP is refused."""
+    from tests.conftest import stack_file
+
+    prod = stack_file("prod")["config"]
+    compute = {k: v for k, v in prod["aevon:compute"].items() if k != "tls"}
+    raw = _raw({"aevon:compute": {**compute, "allowPlainHttp": True}}, stack="prod")
+    with pytest.raises(ConfigError, match=r"compute\.tls \(no allowPlainHttp\)"):
+        parse("aevon", "prod", raw)

@@ -27,4 +27,5 @@ def test_readme_cost_table_is_the_computed_one(inventories: dict[str, Inventory]
     start = readme.index("<!-- cost:start")
     table = readme[readme.index("\n", start) + 1 : readme.index("<!-- cost:end -->")].strip()
     computed = markdown({stack: idle_cost(inventories[stack]) for stack in STACKS})
-    assert table == computed, "README cost table is stale: run `uv run python scripts/cost.py`"
+    fix = "uv run python scripts/cost.py --write-readme"
+    assert table == computed, f"README cost table is stale: run `{fix}`"

@@ -15,23 +15,23 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.aws.network import Network
-from infra.config import Workload
+from infra.config import Service
 
 
 @dataclass(frozen=True, kw_only=True)
 class WorkloadSecurityGroupsArgs:
     network: Network
-    workloads: Sequence[Workload]
+    services: Sequence[Service]
 
     def __post_init__(self) -> None:
-        if not self.workloads:
+        if not self.services:
             raise ValueError("WorkloadSecurityGroupsArgs.workloads must name at least one workload")
-        if len(set(self.workloads)) != len(self.workloads):
+        if len(set(self.services)) != len(self.services):
             raise ValueError("WorkloadSecurityGroupsArgs.workloads must not repeat a workload")
 
 
 class WorkloadSecurityGroups(pulumi.ComponentResource):
-    ids: dict[Workload, pulumi.Output[str]]
+    ids: dict[Service, pulumi.Output[str]]
 
     def __init__(
         self,
@@ -40,8 +40,8 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("aevon:network:WorkloadSecurityGroups", name, None, opts)
-        groups: dict[Workload, aws.ec2.SecurityGroup] = {}
-        for workload in args.workloads:
+        groups: dict[Service, aws.ec2.SecurityGroup] = {}
+        for workload in args.services:
             groups[workload] = args.network.security_group(
                 f"{name}-{workload.value}",
                 description=f"{workload.value} workload",
@@ -49,10 +49,3 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
             )
         self.ids = {w: g.id for w, g in groups.items()}
         self.register_outputs({w.value: sg_id for w, sg_id in self.ids.items()})
-
-    def for_workloads(self, workloads: Sequence[Workload]) -> list[pulumi.Output[str]]:
-        """The group ids of `workloads`, in order; every one must have a group."""
-        missing = [w.value for w in workloads if w not in self.ids]
-        if missing:
-            raise ValueError(f"no security group for workload(s): {', '.join(missing)}")
-        return [self.ids[w] for w in workloads]

@@ -1,0 +1,78 @@
+"""`EcsCluster`: the Fargate cluster every service runs in.
+
+Both FARGATE and FARGATE_SPOT are attached; the default strategy comes from
+config (dev: Spot only; prod: on-demand with an optional Spot share).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import naming
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcsClusterArgs:
+    container_insights: bool
+    spot_weight: int
+    on_demand_weight: int
+    on_demand_base: int = 0
+
+    def __post_init__(self) -> None:
+        if self.spot_weight < 0 or self.on_demand_weight < 0 or self.on_demand_base < 0:
+            raise ValueError("EcsClusterArgs: weights and base must not be negative")
+        if self.spot_weight + self.on_demand_weight == 0:
+            raise ValueError("EcsClusterArgs: spot_weight and on_demand_weight cannot both be 0")
+        if self.on_demand_base and not self.on_demand_weight:
+            raise ValueError("EcsClusterArgs: on_demand_base needs on_demand_weight > 0")
+
+    @property
+    def strategy(self) -> list[tuple[str, int, int]]:
+        """(capacity provider, weight, base) entries with a non-zero weight."""
+        entries = [
+            ("FARGATE", self.on_demand_weight, self.on_demand_base),
+            ("FARGATE_SPOT", self.spot_weight, 0),
+        ]
+        return [e for e in entries if e[1] > 0]
+
+
+class EcsCluster(pulumi.ComponentResource):
+    cluster_arn: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+    strategy: list[tuple[str, int, int]]
+
+    def __init__(
+        self, name: str, args: EcsClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("aevon:compute:EcsCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=naming.physical_name(name, max_length=255),
+            settings=[
+                aws.ecs.ClusterSettingArgs(
+                    name="containerInsights",
+                    value="enabled" if args.container_insights else "disabled",
+                )
+            ],
+            opts=child,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity-providers",
+            cluster_name=cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[
+                aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(
+                    capacity_provider=provider, weight=weight, base=base
+                )
+                for provider, weight, base in args.strategy
+            ],
+            opts=child,
+        )
+        self.cluster_arn = cluster.arn
+        self.cluster_name = cluster.name
+        self.strategy = args.strategy
+        self.register_outputs({"clusterArn": self.cluster_arn, "clusterName": self.cluster_name})

@@ -1,0 +1,493 @@
+"""`FargateService`: one ECS Fargate service, hardened, least-privileged and autoscaled.
+
+Every service of the platform (api, web, core-worker, delivery-worker) is one of these.
+
+- Task: read-only root filesystem with a writable `/tmp` volume, a non-root user,
+  not privileged, all Linux capabilities dropped, logs through `awslogs` into a log
+  group with a retention.
+- Secrets reach the container only as `secrets` with `valueFrom` Secrets Manager
+  ARNs; `environment` is checked for secret-looking names and rejected.
+- Two roles: the execution role pulls this service's image, writes its log group
+  and reads exactly its secrets; the task role may use exactly the queues the
+  service consumes and produces (and, if given, connect to Aurora as one IAM user).
+- Deployments: circuit breaker with rollback, 100%/200% rolling updates, and
+  `wait_for_steady_state` from config so `pulumi up` fails when a rollout fails.
+- Scaling: CPU and memory target tracking, or queue-backlog step scaling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import naming
+from infra.config import FARGATE_MEMORY
+
+CONTAINER_USER = "10001:10001"
+SECRET_LOOKING = re.compile(
+    r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I
+)
+QUEUE_CONSUMER_ACTIONS = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+]
+QUEUE_PRODUCER_ACTIONS = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadBalancing:
+    target_group_arn: pulumi.Input[str]
+    container_port: int
+    health_check_grace_seconds: int = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueScaling:
+    """Step scaling on the backlog of the queues the service consumes."""
+
+    queue_names: Sequence[pulumi.Input[str]]
+    scale_out_backlog: int = 100  # messages visible before adding tasks
+
+
+@dataclass(frozen=True, kw_only=True)
+class FargateServiceArgs:
+    cluster_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    image: pulumi.Input[str]
+    repository_arn: pulumi.Input[str]
+    cpu: int
+    memory: int
+    desired_count: int
+    min_count: int
+    max_count: int
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_id: pulumi.Input[str]
+    capacity_provider_strategy: Sequence[tuple[str, int, int]]  # (provider, weight, base)
+    log_retention_days: int
+    alarm_topic_arn: pulumi.Input[str]
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    consumes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # role -> queue ARN
+    produces: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # role -> queue ARN
+    kms_key_arn: pulumi.Input[str] | None = None
+    rds_iam_user_arn: pulumi.Input[str] | None = None
+    load_balancing: LoadBalancing | None = None
+    queue_scaling: QueueScaling | None = None
+    cpu_target_percent: int = 60
+    memory_target_percent: int = 70
+    wait_for_steady_state: bool = False
+    running_task_alarm: bool = False  # needs Container Insights' RunningTaskCount
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.memory not in FARGATE_MEMORY.get(self.cpu, ()):
+            problems.append(f"Fargate does not offer cpu {self.cpu} with memory {self.memory}")
+        if not 0 <= self.min_count <= self.desired_count <= self.max_count:
+            problems.append(
+                f"need 0 <= min_count <= desired_count <= max_count, got "
+                f"{self.min_count}/{self.desired_count}/{self.max_count}"
+            )
+        secretish = sorted(k for k in self.environment if SECRET_LOOKING.search(k))
+        if secretish:
+            problems.append(
+                f"environment must not carry secrets ({', '.join(secretish)}); pass them in "
+                "`secrets` as Secrets Manager ARNs"
+            )
+        overlap = sorted(set(self.environment) & set(self.secrets))
+        if overlap:
+            problems.append(f"{', '.join(overlap)} is in both environment and secrets")
+        if self.load_balancing is not None and self.queue_scaling is not None:
+            problems.append("only one of load_balancing (CPU/memory scaling) or queue_scaling")
+        if not self.capacity_provider_strategy:
+            problems.append("capacity_provider_strategy must name at least one provider")
+        if problems:
+            raise ValueError("FargateServiceArgs: " + "; ".join(problems))
+
+
+def _assume_role_policy(service: str, account: pulumi.Input[str]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                }
+            ],
+        }
+    )
+
+
+class FargateService(pulumi.ComponentResource):
+    service_name: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("aevon:compute:FargateService", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        physical = naming.physical_name(name, max_length=64)
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/{naming.prefix()}/ecs/{name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+
+        # -- execution role: image pull, this log group, exactly these secrets
+        execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            name=naming.physical_name(f"{name}-execution", max_length=64),
+            assume_role_policy=_assume_role_policy("ecs-tasks.amazonaws.com", account),
+            opts=child,
+        )
+        execution_statements: list[dict[str, Any]] = [
+            # GetAuthorizationToken has no resource-level permissions: "*" is the only form.
+            {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Resource": [args.repository_arn],
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [pulumi.Output.concat(log_group.arn, ":*")],
+            },
+        ]
+        if args.secrets:
+            execution_statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": ["secretsmanager:GetSecretValue"],
+                    "Resource": [_secret_arn(v) for _, v in sorted(args.secrets.items())],
+                }
+            )
+        if args.kms_key_arn is not None:
+            execution_statements.append(
+                {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [args.kms_key_arn]}
+            )
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            role=execution_role.id,
+            policy=pulumi.Output.json_dumps(
+                {"Version": "2012-10-17", "Statement": execution_statements}
+            ),
+            opts=child,
+        )
+
+        # -- task role: exactly the queues of the blueprint's arrows for this service
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            name=naming.physical_name(f"{name}-task", max_length=64),
+            assume_role_policy=_assume_role_policy("ecs-tasks.amazonaws.com", account),
+            opts=child,
+        )
+        task_statements: list[dict[str, Any]] = []
+        if args.consumes:
+            task_statements.append(
+                {
+                    "Sid": "ConsumeQueues",
+                    "Effect": "Allow",
+                    "Action": QUEUE_CONSUMER_ACTIONS,
+                    "Resource": [arn for _, arn in sorted(args.consumes.items())],
+                }
+            )
+        if args.produces:
+            task_statements.append(
+                {
+                    "Sid": "ProduceToQueues",
+                    "Effect": "Allow",
+                    "Action": QUEUE_PRODUCER_ACTIONS,
+                    "Resource": [arn for _, arn in sorted(args.produces.items())],
+                }
+            )
+        if args.kms_key_arn is not None and (args.consumes or args.produces):
+            task_statements.append(
+                {
+                    "Sid": "UseQueueKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": [args.kms_key_arn],
+                }
+            )
+        if args.rds_iam_user_arn is not None:
+            task_statements.append(
+                {
+                    "Sid": "ConnectToAuroraWithIam",
+                    "Effect": "Allow",
+                    "Action": ["rds-db:connect"],
+                    "Resource": [args.rds_iam_user_arn],
+                }
+            )
+        if task_statements:
+            aws.iam.RolePolicy(
+                f"{name}-task-policy",
+                role=task_role.id,
+                policy=pulumi.Output.json_dumps(
+                    {"Version": "2012-10-17", "Statement": task_statements}
+                ),
+                opts=child,
+            )
+
+        container: dict[str, Any] = {
+            "name": name,
+            "image": args.image,
+            "essential": True,
+            "user": CONTAINER_USER,
+            "privileged": False,
+            "readonlyRootFilesystem": True,
+            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+            # The root filesystem is read-only; /tmp is the task's own ephemeral volume.
+            "mountPoints": [
+                {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}  # noqa: S108
+            ],
+            "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
+            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group.name,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": name,
+                },
+            },
+            "stopTimeout": 30,
+        }
+        if args.load_balancing is not None:
+            container["portMappings"] = [
+                {"containerPort": args.load_balancing.container_port, "protocol": "tcp"}
+            ]
+
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=physical,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=pulumi.Output.json_dumps([container]),
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+            opts=child,
+        )
+
+        lb = args.load_balancing
+        service = aws.ecs.Service(
+            f"{name}-service",
+            name=physical,
+            cluster=args.cluster_arn,
+            task_definition=task_definition.arn,
+            desired_count=args.desired_count,
+            capacity_provider_strategies=[
+                aws.ecs.ServiceCapacityProviderStrategyArgs(
+                    capacity_provider=provider, weight=weight, base=base
+                )
+                for provider, weight, base in args.capacity_provider_strategy
+            ],
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=list(args.subnet_ids),
+                security_groups=[args.security_group_id],
+                assign_public_ip=False,
+            ),
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            availability_zone_rebalancing="ENABLED",
+            health_check_grace_period_seconds=lb.health_check_grace_seconds if lb else None,
+            load_balancers=(
+                [
+                    aws.ecs.ServiceLoadBalancerArgs(
+                        target_group_arn=lb.target_group_arn,
+                        container_name=name,
+                        container_port=lb.container_port,
+                    )
+                ]
+                if lb
+                else None
+            ),
+            enable_execute_command=False,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=args.wait_for_steady_state,
+            # Autoscaling owns the running count after the first deploy.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+        )
+
+        self._scaling(name, args, service)
+        self._alarms(name, args, service)
+
+        self.service_name = service.name
+        self.task_role_arn = task_role.arn
+        self.execution_role_arn = execution_role.arn
+        self.log_group_name = log_group.name
+        self.register_outputs(
+            {
+                "serviceName": self.service_name,
+                "taskRoleArn": self.task_role_arn,
+                "logGroupName": self.log_group_name,
+            }
+        )
+
+    def _scaling(self, name: str, args: FargateServiceArgs, service: aws.ecs.Service) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        resource_id = pulumi.Output.format("service/{0}/{1}", args.cluster_name, service.name)
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=resource_id,
+            min_capacity=args.min_count,
+            max_capacity=args.max_count,
+            opts=child,
+        )
+        if args.queue_scaling is None:
+            for metric, percent in (
+                ("ECSServiceAverageCPUUtilization", args.cpu_target_percent),
+                ("ECSServiceAverageMemoryUtilization", args.memory_target_percent),
+            ):
+                short = "cpu" if "CPU" in metric else "memory"
+                aws.appautoscaling.Policy(
+                    f"{name}-{short}-tracking",
+                    name=naming.physical_name(f"{name}-{short}-tracking", max_length=255),
+                    policy_type="TargetTrackingScaling",
+                    service_namespace=target.service_namespace,
+                    scalable_dimension=target.scalable_dimension,
+                    resource_id=target.resource_id,
+                    target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                        predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                            predefined_metric_type=metric
+                        ),
+                        target_value=percent,
+                        scale_in_cooldown=300,
+                        scale_out_cooldown=60,
+                    ),
+                    opts=child,
+                )
+            return
+
+        scaling = args.queue_scaling
+        for direction, adjustment, cooldown in (("out", 1, 60), ("in", -1, 300)):
+            policy = aws.appautoscaling.Policy(
+                f"{name}-backlog-scale-{direction}",
+                name=naming.physical_name(f"{name}-backlog-scale-{direction}", max_length=255),
+                policy_type="StepScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                step_scaling_policy_configuration=aws.appautoscaling.PolicyStepScalingPolicyConfigurationArgs(
+                    adjustment_type="ChangeInCapacity",
+                    cooldown=cooldown,
+                    metric_aggregation_type="Maximum",
+                    step_adjustments=[
+                        aws.appautoscaling.PolicyStepScalingPolicyConfigurationStepAdjustmentArgs(
+                            scaling_adjustment=adjustment,
+                            metric_interval_lower_bound="0" if direction == "out" else None,
+                            metric_interval_upper_bound=None if direction == "out" else "0",
+                        )
+                    ],
+                ),
+                opts=child,
+            )
+            # Backlog = visible messages summed over the consumed queues (metric math).
+            metrics = [
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id=f"q{i}",
+                    return_data=False,
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        namespace="AWS/SQS",
+                        metric_name="ApproximateNumberOfMessagesVisible",
+                        dimensions={"QueueName": queue},
+                        period=60,
+                        stat="Maximum",
+                    ),
+                )
+                for i, queue in enumerate(scaling.queue_names)
+            ]
+            expression = " + ".join(f"q{i}" for i in range(len(metrics)))
+            metrics.append(
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="backlog", expression=expression, label="backlog", return_data=True
+                )
+            )
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-backlog-{direction}",
+                name=naming.physical_name(f"{name}-backlog-{direction}", max_length=255),
+                alarm_description=f"{name}: scale {direction} on queue backlog",
+                metric_queries=metrics,
+                comparison_operator=(
+                    "GreaterThanThreshold" if direction == "out" else "LessThanOrEqualToThreshold"
+                ),
+                threshold=scaling.scale_out_backlog if direction == "out" else 0,
+                evaluation_periods=2 if direction == "out" else 15,
+                treat_missing_data="notBreaching" if direction == "out" else "breaching",
+                alarm_actions=[policy.arn],
+                opts=child,
+            )
+
+    def _alarms(self, name: str, args: FargateServiceArgs, service: aws.ecs.Service) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        dimensions = {"ClusterName": args.cluster_name, "ServiceName": service.name}
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-cpu-high",
+            name=naming.physical_name(f"{name}-cpu-high", max_length=255),
+            alarm_description=f"{name}: CPU above 85% for 10 minutes (scaling is not keeping up)",
+            namespace="AWS/ECS",
+            metric_name="CPUUtilization",
+            dimensions=dimensions,
+            statistic="Average",
+            period=60,
+            evaluation_periods=10,
+            threshold=85,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[args.alarm_topic_arn],
+            ok_actions=[args.alarm_topic_arn],
+            opts=child,
+        )
+        if args.running_task_alarm and args.min_count > 0:
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-tasks-below-min",
+                name=naming.physical_name(f"{name}-tasks-below-min", max_length=255),
+                alarm_description=f"{name}: fewer than {args.min_count} running tasks",
+                namespace="ECS/ContainerInsights",
+                metric_name="RunningTaskCount",
+                dimensions=dimensions,
+                statistic="Minimum",
+                period=60,
+                evaluation_periods=3,
+                threshold=args.min_count,
+                comparison_operator="LessThanThreshold",
+                treat_missing_data="breaching",
+                alarm_actions=[args.alarm_topic_arn],
+                ok_actions=[args.alarm_topic_arn],
+                opts=child,
+            )
+
+
+def _secret_arn(value_from: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The secret ARN of a `valueFrom` (which may carry a `:json-key:version-stage:` suffix)."""
+    return pulumi.Output.from_input(value_from).apply(lambda v: ":".join(v.split(":")[:7]))

@@ -1,0 +1,305 @@
+"""`IngestionApi`: API Gateway HTTP API -> ingestion Lambda -> `inbound-gateway`.
+
+- The route requires authorization (IAM SigV4 or a JWT authorizer, from config);
+  the stage has JSON access logs and throttling.
+- The Lambda (code in `infra/functions/ingest/`) has X-Ray tracing, its own
+  dead-letter queue, reserved concurrency, and permissions for exactly: writing
+  its log group, sending to `inbound-gateway` and its DLQ, and consuming
+  `fetch-request`.
+- The self-healing loop: `fetch-request` feeds the Lambda through an event source
+  mapping with partial batch responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import naming
+from infra.config import JwtConfig
+
+CODE_DIR = Path(__file__).resolve().parent.parent / "functions" / "ingest"
+RUNTIME = aws.lambda_.Runtime.PYTHON3D13
+TIMEOUT_SECONDS = 30
+ROUTE = "POST /ingest"
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "integrationError": "$context.integrationErrorMessage",
+    "principal": "$context.identity.userArn",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Jwt:
+    issuer: str
+    audience: list[str]
+
+    @classmethod
+    def from_config(cls, jwt: JwtConfig | None) -> Jwt | None:
+        return None if jwt is None else cls(issuer=jwt.issuer, audience=list(jwt.audience))
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestionApiArgs:
+    inbound_queue_url: pulumi.Input[str]
+    inbound_queue_arn: pulumi.Input[str]
+    fetch_queue_arn: pulumi.Input[str]
+    authorization: str  # "iam" | "jwt"
+    throttle_burst: int
+    throttle_rate: float
+    reserved_concurrency: int
+    fetch_batch_size: int
+    log_retention_days: int
+    alarm_topic_arn: pulumi.Input[str]
+    jwt: Jwt | None = None
+    kms_key_arn: pulumi.Input[str] | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.authorization not in ("iam", "jwt"):
+            problems.append(f"authorization must be 'iam' or 'jwt', got {self.authorization!r}")
+        if (self.authorization == "jwt") != (self.jwt is not None):
+            problems.append("jwt is required exactly when authorization is 'jwt'")
+        if self.reserved_concurrency < 2:
+            problems.append("reserved_concurrency must be at least 2 (the SQS poller's minimum)")
+        if not 1 <= self.fetch_batch_size <= 10:
+            problems.append("fetch_batch_size must be 1-10")
+        if problems:
+            raise ValueError("IngestionApiArgs: " + "; ".join(problems))
+
+
+class IngestionApi(pulumi.ComponentResource):
+    endpoint: pulumi.Output[str]
+    api_id: pulumi.Output[str]
+    function_name: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: IngestionApiArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("aevon:ingestion:IngestionApi", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        function_name = naming.physical_name(f"{name}-fn", max_length=64)
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-fn-logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        dlq = aws.sqs.Queue(
+            f"{name}-fn-dlq",
+            name=naming.physical_name(f"{name}-fn-dlq", max_length=80),
+            message_retention_seconds=14 * 24 * 3600,
+            sqs_managed_sse_enabled=True if args.kms_key_arn is None else None,
+            kms_master_key_id=args.kms_key_arn,
+            opts=child,
+        )
+
+        role = aws.iam.Role(
+            f"{name}-fn-role",
+            name=naming.physical_name(f"{name}-fn", max_length=64),
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [pulumi.Output.concat(log_group.arn, ":*")],
+            },
+            {
+                "Sid": "EnqueueInbound",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [args.inbound_queue_arn, dlq.arn],
+            },
+            {
+                "Sid": "ConsumeFetchRequests",
+                "Effect": "Allow",
+                "Action": [
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                ],
+                "Resource": [args.fetch_queue_arn],
+            },
+            # X-Ray's write actions have no resource-level permissions: "*" is the only form.
+            {
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
+            },
+        ]
+        if args.kms_key_arn is not None:
+            statements.append(
+                {
+                    "Sid": "UseQueueKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": [args.kms_key_arn],
+                }
+            )
+        aws.iam.RolePolicy(
+            f"{name}-fn-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
+            opts=child,
+        )
+
+        function = aws.lambda_.Function(
+            f"{name}-fn",
+            name=function_name,
+            runtime=RUNTIME,
+            handler="handler.handler",
+            code=pulumi.FileArchive(str(CODE_DIR)),
+            role=role.arn,
+            timeout=TIMEOUT_SECONDS,
+            memory_size=256,
+            architectures=["arm64"],
+            reserved_concurrent_executions=args.reserved_concurrency,
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
+            dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=dlq.arn),
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables={"INBOUND_QUEUE_URL": args.inbound_queue_url}
+            ),
+            kms_key_arn=args.kms_key_arn,
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="JSON", log_group=log_group.name
+            ),
+            opts=child,
+        )
+
+        # The self-healing loop: fetch-request -> this function, reporting per-record failures.
+        aws.lambda_.EventSourceMapping(
+            f"{name}-fetch-requests",
+            event_source_arn=args.fetch_queue_arn,
+            function_name=function.arn,
+            batch_size=args.fetch_batch_size,
+            maximum_batching_window_in_seconds=5,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
+                maximum_concurrency=min(args.reserved_concurrency, 1000)
+            ),
+            opts=child,
+        )
+
+        api = aws.apigatewayv2.Api(
+            f"{name}-api",
+            name=naming.physical_name(name, max_length=128),
+            protocol_type="HTTP",
+            description="ΛΞVON ingestion API",
+            opts=child,
+        )
+        integration = aws.apigatewayv2.Integration(
+            f"{name}-integration",
+            api_id=api.id,
+            integration_type="AWS_PROXY",
+            integration_uri=function.invoke_arn,
+            payload_format_version="2.0",
+            timeout_milliseconds=TIMEOUT_SECONDS * 1000,
+            opts=child,
+        )
+        authorizer_id: pulumi.Input[str] | None = None
+        if args.jwt is not None:
+            authorizer_id = aws.apigatewayv2.Authorizer(
+                f"{name}-jwt",
+                api_id=api.id,
+                name=naming.physical_name(f"{name}-jwt", max_length=128),
+                authorizer_type="JWT",
+                identity_sources=["$request.header.Authorization"],
+                jwt_configuration=aws.apigatewayv2.AuthorizerJwtConfigurationArgs(
+                    issuer=args.jwt.issuer, audiences=args.jwt.audience
+                ),
+                opts=child,
+            ).id
+        aws.apigatewayv2.Route(
+            f"{name}-route",
+            api_id=api.id,
+            route_key=ROUTE,
+            target=pulumi.Output.concat("integrations/", integration.id),
+            authorization_type="AWS_IAM" if args.authorization == "iam" else "JWT",
+            authorizer_id=authorizer_id,
+            opts=child,
+        )
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            name=f"/{naming.prefix()}/apigateway/{name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        stage = aws.apigatewayv2.Stage(
+            f"{name}-stage",
+            api_id=api.id,
+            name="$default",
+            auto_deploy=True,
+            access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
+                destination_arn=access_logs.arn,
+                format=pulumi.Output.json_dumps(ACCESS_LOG_FORMAT),
+            ),
+            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                throttling_burst_limit=args.throttle_burst,
+                throttling_rate_limit=args.throttle_rate,
+                detailed_metrics_enabled=True,
+            ),
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            f"{name}-invoke",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=pulumi.Output.concat(api.execution_arn, "/*/*"),
+            opts=child,
+        )
+
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-fn-errors",
+            name=naming.physical_name(f"{name}-fn-errors", max_length=255),
+            alarm_description="ingestion Lambda errors",
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            dimensions={"FunctionName": function.name},
+            statistic="Sum",
+            period=60,
+            evaluation_periods=5,
+            threshold=5,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[args.alarm_topic_arn],
+            ok_actions=[args.alarm_topic_arn],
+            opts=child,
+        )
+
+        self.endpoint = stage.invoke_url
+        self.api_id = api.id
+        self.function_name = function.name
+        self.role_arn = role.arn
+        self.register_outputs({"endpoint": self.endpoint, "functionName": self.function_name})

@@ -1,0 +1,343 @@
+"""`PublicLoadBalancer`: the one internet-facing entry to the ECS services.
+
+The only security group in the stack that admits internet traffic: 443 (and 80,
+which only redirects to 443). With TLS off (allowed only where config says so)
+80 forwards instead. Paths route to target groups: `/api/*` and `/health` to the
+api, everything else to web. Targets are reached only on their container ports,
+from this load balancer's security group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import naming
+from infra.aws.network import Network
+from infra.config import TlsConfig
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+HEALTH_PATH = "/health"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    port: int
+    security_group_id: pulumi.Input[str]
+    path_patterns: Sequence[str] = ()  # empty: the default route
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tls:
+    """Either an existing ACM certificate, or a DNS name in a Route 53 zone to issue one for."""
+
+    certificate_arn: str | None = None
+    zone_name: str | None = None
+    host_name: str | None = None
+
+    def __post_init__(self) -> None:
+        issue = self.zone_name is not None and self.host_name is not None
+        if (self.certificate_arn is not None) == issue:
+            raise ValueError("Tls: give exactly one of certificate_arn or zone_name + host_name")
+        if issue and not (
+            self.host_name == self.zone_name or str(self.host_name).endswith(f".{self.zone_name}")
+        ):
+            raise ValueError(f"Tls: host_name {self.host_name} is not in zone {self.zone_name}")
+
+    @classmethod
+    def from_config(cls, tls: TlsConfig | None) -> Tls | None:
+        """HTTPS settings from the stack's `compute.tls`, or None for plain HTTP."""
+        if tls is None:
+            return None
+        return cls(
+            certificate_arn=tls.certificate_arn, zone_name=tls.zone_name, host_name=tls.host_name
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicLoadBalancerArgs:
+    network: Network
+    targets: Mapping[str, Target]
+    tls: Tls | None
+    alarm_topic_arn: pulumi.Input[str]
+    deletion_protection: bool = False
+    response_time_alarm_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        defaults = [name for name, t in self.targets.items() if not t.path_patterns]
+        if len(defaults) != 1:
+            raise ValueError(
+                "PublicLoadBalancerArgs: exactly one target must be the default route, "
+                f"got {defaults}"
+            )
+
+
+class PublicLoadBalancer(pulumi.ComponentResource):
+    dns_name: pulumi.Output[str]
+    url: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    target_group_arns: dict[str, pulumi.Output[str]]
+    arn_suffix: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: PublicLoadBalancerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("aevon:compute:PublicLoadBalancer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        network = args.network
+
+        sg = network.security_group(f"{name}-sg", description="public load balancer", parent=self)
+        open_ports = [443, 80] if args.tls else [80]
+        for port in open_ports:
+            purpose = (
+                "redirect to HTTPS" if args.tls and port == 80 else "HTTP(S) from the internet"
+            )
+            for family, cidr in (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0")):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-in-{port}-{family}",
+                    security_group_id=sg.id,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=cidr if family == "ipv4" else None,
+                    cidr_ipv6=cidr if family == "ipv6" else None,
+                    description=f"{port}: {purpose}",
+                    opts=child,
+                )
+
+        lb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            name=naming.physical_name(name, max_length=32),
+            load_balancer_type="application",
+            internal=False,
+            subnets=network.public_subnet_ids,
+            security_groups=[sg.id],
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="strictest",
+            enable_deletion_protection=args.deletion_protection,
+            idle_timeout=60,
+            opts=child,
+        )
+
+        target_groups: dict[str, aws.lb.TargetGroup] = {}
+        for target_name, target in args.targets.items():
+            target_groups[target_name] = aws.lb.TargetGroup(
+                f"{name}-{target_name}-tg",
+                name=naming.physical_name(f"{target_name}", max_length=32),
+                target_type="ip",
+                protocol="HTTP",
+                port=target.port,
+                vpc_id=network.vpc_id,
+                deregistration_delay=30,
+                health_check=aws.lb.TargetGroupHealthCheckArgs(
+                    path=HEALTH_PATH,
+                    matcher="200",
+                    interval=15,
+                    healthy_threshold=2,
+                    unhealthy_threshold=3,
+                    timeout=5,
+                ),
+                opts=child,
+            )
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-to-{target_name}",
+                security_group_id=target.security_group_id,
+                referenced_security_group_id=sg.id,
+                ip_protocol="tcp",
+                from_port=target.port,
+                to_port=target.port,
+                description=f"{target_name} from the public load balancer",
+                opts=child,
+            )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-egress-{target_name}",
+                security_group_id=sg.id,
+                referenced_security_group_id=target.security_group_id,
+                ip_protocol="tcp",
+                from_port=target.port,
+                to_port=target.port,
+                description=f"load balancer to {target_name}",
+                opts=child,
+            )
+
+        default_name = next(n for n, t in args.targets.items() if not t.path_patterns)
+        forward_default = [
+            aws.lb.ListenerDefaultActionArgs(
+                type="forward", target_group_arn=target_groups[default_name].arn
+            )
+        ]
+        if args.tls:
+            certificate_arn = self._certificate(name, args.tls, lb)
+            serving = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=lb.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=certificate_arn,
+                default_actions=forward_default,
+                opts=child,
+            )
+            aws.lb.Listener(
+                f"{name}-http-redirect",
+                load_balancer_arn=lb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="redirect",
+                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            protocol="HTTPS", port="443", status_code="HTTP_301"
+                        ),
+                    )
+                ],
+                opts=child,
+            )
+            scheme = "https"
+        else:
+            serving = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=lb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=forward_default,
+                opts=child,
+            )
+            scheme = "http"
+
+        priority = 10
+        for target_name, target in args.targets.items():
+            if not target.path_patterns:
+                continue
+            aws.lb.ListenerRule(
+                f"{name}-{target_name}-rule",
+                listener_arn=serving.arn,
+                priority=priority,
+                conditions=[
+                    aws.lb.ListenerRuleConditionArgs(
+                        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                            values=list(target.path_patterns)
+                        )
+                    )
+                ],
+                actions=[
+                    aws.lb.ListenerRuleActionArgs(
+                        type="forward", target_group_arn=target_groups[target_name].arn
+                    )
+                ],
+                opts=child,
+            )
+            priority += 10
+
+        self._alarms(name, args, lb)
+
+        host = args.tls.host_name if args.tls and args.tls.host_name else None
+        self.dns_name = lb.dns_name
+        self.url = pulumi.Output.concat(f"{scheme}://", host if host else lb.dns_name)
+        self.security_group_id = sg.id
+        self.target_group_arns = {n: tg.arn for n, tg in target_groups.items()}
+        self.arn_suffix = lb.arn_suffix
+        self.register_outputs({"dnsName": self.dns_name, "url": self.url})
+
+    def _certificate(self, name: str, tls: Tls, lb: aws.lb.LoadBalancer) -> pulumi.Input[str]:
+        if tls.certificate_arn is not None:
+            return tls.certificate_arn
+        child = pulumi.ResourceOptions(parent=self)
+        zone = aws.route53.get_zone_output(
+            name=tls.zone_name, private_zone=False, opts=pulumi.InvokeOptions(parent=self)
+        )
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate",
+            domain_name=str(tls.host_name),
+            validation_method="DNS",
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False),
+        )
+        validation_record = aws.route53.Record(
+            f"{name}-certificate-validation-record",
+            zone_id=zone.zone_id,
+            name=certificate.domain_validation_options[0].resource_record_name,
+            type=certificate.domain_validation_options[0].resource_record_type,
+            records=[certificate.domain_validation_options[0].resource_record_value],
+            ttl=300,
+            allow_overwrite=True,
+            opts=child,
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-certificate-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[validation_record.fqdn],
+            opts=child,
+        )
+        aws.route53.Record(
+            f"{name}-alias",
+            zone_id=zone.zone_id,
+            name=str(tls.host_name),
+            type="A",
+            aliases=[
+                aws.route53.RecordAliasArgs(
+                    name=lb.dns_name, zone_id=lb.zone_id, evaluate_target_health=True
+                )
+            ],
+            opts=child,
+        )
+        return validation.certificate_arn
+
+    def _alarms(self, name: str, args: PublicLoadBalancerArgs, lb: aws.lb.LoadBalancer) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        dimensions = {"LoadBalancer": lb.arn_suffix}
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-5xx",
+            name=naming.physical_name(f"{name}-5xx", max_length=255),
+            alarm_description="load balancer and target 5xx responses above 10 a minute",
+            metric_queries=[
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id=metric_id,
+                    return_data=False,
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        namespace="AWS/ApplicationELB",
+                        metric_name=metric,
+                        dimensions=dimensions,
+                        period=60,
+                        stat="Sum",
+                    ),
+                )
+                for metric_id, metric in (
+                    ("elb", "HTTPCode_ELB_5XX_Count"),
+                    ("target", "HTTPCode_Target_5XX_Count"),
+                )
+            ]
+            + [
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="errors", expression="FILL(elb, 0) + FILL(target, 0)", return_data=True
+                )
+            ],
+            comparison_operator="GreaterThanThreshold",
+            threshold=10,
+            evaluation_periods=3,
+            treat_missing_data="notBreaching",
+            alarm_actions=[args.alarm_topic_arn],
+            ok_actions=[args.alarm_topic_arn],
+            opts=child,
+        )
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-response-time",
+            name=naming.physical_name(f"{name}-response-time", max_length=255),
+            alarm_description=(
+                f"p95 target response time above {args.response_time_alarm_seconds}s"
+            ),
+            namespace="AWS/ApplicationELB",
+            metric_name="TargetResponseTime",
+            dimensions=dimensions,
+            extended_statistic="p95",
+            period=60,
+            evaluation_periods=5,
+            threshold=args.response_time_alarm_seconds,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[args.alarm_topic_arn],
+            ok_actions=[args.alarm_topic_arn],
+            opts=child,
+        )

@@ -1,0 +1,1 @@
+"""The ingestion Lambda's code (packaged as this directory)."""
