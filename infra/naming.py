@@ -34,12 +34,20 @@ def name_tag(logical: str) -> dict[str, str]:
     return {"Name": physical_name(logical, max_length=255)}
 
 
-def default_tags(owner: str, cost_center: str) -> dict[str, str]:
-    """Tags every taggable AWS resource carries, applied once by the provider."""
+PROTECTION_TAG = "Protection"
+
+
+def default_tags(owner: str, cost_center: str, protected: bool) -> dict[str, str]:
+    """Tags every taggable AWS resource carries, applied once by the provider.
+
+    `Protection` mirrors the stack's `protectStatefulResources`: backup selections
+    and the policy pack's production rules key on it, never on the stack's name.
+    """
     return {
         "Project": pulumi.get_project(),
         "Environment": pulumi.get_stack(),
         "ManagedBy": MANAGED_BY,
         "Owner": owner,
         "CostCenter": cost_center,
+        PROTECTION_TAG: "protected" if protected else "standard",
     }

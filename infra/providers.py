@@ -20,7 +20,9 @@ def aws_provider(cfg: StackConfig) -> aws.Provider:
         aws.ProviderArgs(
             region=cfg.aws_region,
             default_tags=aws.ProviderDefaultTagsArgs(
-                tags=naming.default_tags(cfg.tags.owner, cfg.tags.cost_center),
+                tags=naming.default_tags(
+                    cfg.tags.owner, cfg.tags.cost_center, cfg.protect_stateful_resources
+                ),
             ),
         ),
         opts=pulumi.ResourceOptions(),

@@ -107,6 +107,7 @@ class Registration:
     alias_specs: int
     ignore_changes: list[str]
     additional_secret_outputs: list[str]
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -487,6 +488,9 @@ class RecordingMonitor(MockMonitor):
                 alias_specs=len(request.aliases),
                 ignore_changes=list(request.ignoreChanges),
                 additional_secret_outputs=list(request.additionalSecretOutputs),
+                property_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
                 id=resource_id or "",
                 outputs=state,
             )

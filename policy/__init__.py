@@ -1,0 +1,1 @@
+"""The aevon-guardrails policy pack (rules in `policy.rules`)."""
