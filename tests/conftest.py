@@ -51,29 +51,30 @@ def _config_text(value: Any) -> str:
     return str(value)
 
 
-def project_file() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+def project_file(project_dir: Path = ROOT) -> dict[str, Any]:
+    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
 
 
-def stack_file(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+def stack_file(stack: str, project_dir: Path = ROOT) -> dict[str, Any]:
+    return yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
 
 
 def stack_config(
-    stack: str, overrides: Mapping[str, Any] | None = None
+    stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT
 ) -> tuple[dict[str, str], list[str]]:
     """Project defaults overlaid with the stack file (and test overrides), as the CLI merges them.
 
     Returns the config map handed to the program and the keys that are secret.
     """
+    project = project_file(project_dir)
     raw: dict[str, Any] = {}
-    for key, decl in (project_file().get("config") or {}).items():
-        full = key if ":" in key else f"{PROJECT}:{key}"
+    for key, decl in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{project['name']}:{key}"
         if isinstance(decl, dict) and "default" in decl:
             raw[full] = decl["default"]
         elif isinstance(decl, dict) and "value" in decl:
             raw[full] = decl["value"]
-    raw.update(stack_file(stack).get("config") or {})
+    raw.update(stack_file(stack, project_dir).get("config") or {})
     raw.update(overrides or {})
     secret_keys: list[str] = []
     config: dict[str, str] = {}
@@ -175,6 +176,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}",
                 uniqueId=f"AROA{_short_hash(name, 17).upper()}",
             )
+        elif typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = str(inputs.get("url", "")).removeprefix("https://")
+            state.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}")
+            rid = state["arn"]
+        elif typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket") or physical
+            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}", id=bucket)
+            rid = bucket
         elif typ == "aws:iam/policy:Policy":
             state.update(name=physical, arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{physical}")
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
@@ -386,6 +395,17 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "id": f"Z{_short_hash(params['name'], 13).upper()}",
                 "privateZone": False,
             }
+        if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+            url = params.get("url", "https://token.actions.githubusercontent.com")
+            host = url.removeprefix("https://")
+            return {
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
+                "url": host,
+                "clientIdLists": ["sts.amazonaws.com"],
+                "thumbprintLists": [],
+                "id": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
+                "tags": {},
+            }
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": render_policy_document(params), "id": "policy"}
         raise NotImplementedError(f"the recording mock has no answer for invoke {token}")
@@ -549,28 +569,39 @@ def _cwd(path: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def _start(stack: str, config: dict[str, str], secret_keys: list[str]) -> RecordingMonitor:
+def _start(
+    stack: str, config: dict[str, str], secret_keys: list[str], project: str = PROJECT
+) -> RecordingMonitor:
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
     ambient: Any = settings.SETTINGS  # context-var properties that pyright cannot see through
     ambient.rpc_manager.clear()
     ambient.outputs.clear()
     settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per run
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
     return monitor
 
 
-def run_stack(stack: str, overrides: Mapping[str, Any] | None = None) -> Inventory:
-    """Run the real entry point with the stack's real config and return what it registered."""
-    config, secret_keys = stack_config(stack, overrides)
-    monitor = _start(stack, config, secret_keys)
+def run_stack(
+    stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT
+) -> Inventory:
+    """Run the real entry point with the stack's real config and return what it registered.
+
+    As the language host does: cwd = the project's `main` directory, `runpy.run_path` of it.
+    """
+    project = project_file(project_dir)
+    main_dir = (project_dir / project.get("main", ".")).resolve()
+    config, secret_keys = stack_config(stack, overrides, project_dir)
+    monitor = _start(stack, config, secret_keys, project["name"])
     outputs: dict[str, Any] = {}
     secret_outputs: set[str] = set()
 
     async def program() -> None:
-        with _cwd(ROOT / "infra"):
-            runpy.run_path(".", run_name="__main__")
+        with _cwd(main_dir):
+            # Absolute, not ".": the import system caches finders per path entry, and
+            # one test process runs programs from more than one directory.
+            runpy.run_path(str(main_dir), run_name="__main__")
         root = settings.get_root_resource()
         exported: dict[str, Any] = getattr(root, "outputs", {})
         for key, value in exported.items():

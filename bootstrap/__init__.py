@@ -1,0 +1,1 @@
+"""The aevon-bootstrap Pulumi project (account-level, run once)."""

@@ -1,0 +1,80 @@
+"""The bootstrap project, run like the language host runs it, with its real stack file."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+from tests.conftest import ROOT, Inventory, run_stack
+
+BOOTSTRAP = ROOT / "bootstrap"
+
+
+@pytest.fixture(scope="module")
+def admin() -> Inventory:
+    return run_stack("admin", project_dir=BOOTSTRAP)
+
+
+def test_state_bucket_is_versioned_encrypted_private_and_tls_only(admin: Inventory) -> None:
+    bucket = admin.one("aws:s3/bucket:Bucket")
+    assert bucket.input("bucket") == "aevon-pulumi-state-123456789012"
+    assert bucket.protect is True
+    versioning = admin.one("aws:s3/bucketVersioning:BucketVersioning")
+    assert versioning.input("versioningConfiguration") == {"status": "Enabled"}
+    (rule,) = admin.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ).input("rules")
+    key = admin.one("aws:kms/key:Key")
+    assert rule["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "aws:kms",
+        "kmsMasterKeyId": key.outputs["arn"],
+    }
+    block = admin.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    for flag in (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ):
+        assert block.input(flag) is True, flag
+    (statement,) = json.loads(admin.one("aws:s3/bucketPolicy:BucketPolicy").input("policy"))[
+        "Statement"
+    ]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_old_state_versions_expire(admin: Inventory) -> None:
+    (rule,) = admin.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").input(
+        "rules"
+    )
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
+    assert rule["status"] == "Enabled"
+
+
+def test_secrets_key_rotates_and_is_the_awskms_provider(admin: Inventory) -> None:
+    key = admin.one("aws:kms/key:Key")
+    assert key.input("enableKeyRotation") is True
+    assert key.protect is True
+    assert admin.outputs["secretsProvider"] == "awskms://alias/aevon-pulumi-secrets"
+    assert admin.outputs["backendUrl"] == "s3://aevon-pulumi-state-123456789012"
+
+
+def test_github_oidc_provider_is_created_by_config(admin: Inventory) -> None:
+    provider = admin.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert provider.input("url") == "https://token.actions.githubusercontent.com"
+    assert provider.input("clientIdLists") == ["sts.amazonaws.com"]
+    off = run_stack(
+        "admin", {"aevon-bootstrap:createGithubOidcProvider": False}, project_dir=BOOTSTRAP
+    )
+    assert off.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    assert off.outputs["githubOidcProviderArn"] is None
+
+
+def test_bad_retention_stops_before_any_resource() -> None:
+    with pytest.raises(
+        pulumi.RunError, match=r"stack 'admin': aevon-bootstrap:stateVersionsDays = 0"
+    ):
+        run_stack("admin", {"aevon-bootstrap:stateVersionsDays": 0}, project_dir=BOOTSTRAP)
