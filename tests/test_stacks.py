@@ -105,16 +105,16 @@ def test_no_config_error_reaches_a_half_created_stack() -> None:
 
 
 def test_bad_config_registers_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests import conftest
+    from infra.plan import engine
 
     started: list[Any] = []
-    original = conftest._start
+    original = engine._start
 
     def spy(*args: Any) -> Any:
         started.append(original(*args))
         return started[-1]
 
-    monkeypatch.setattr(conftest, "_start", spy)
+    monkeypatch.setattr(engine, "_start", spy)
     with pytest.raises(ConfigError):
         run_stack("prod", {"aevon:network": {"cidr": "10.30.0.0/16", "azCount": 3, "nat": "all"}})
     assert started[0].registrations == []

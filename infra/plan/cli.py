@@ -1,0 +1,119 @@
+"""`aevon plan`: what a stack would contain, with no cloud account and no Pulumi CLI.
+
+    uv run aevon plan dev                     # the report
+    uv run aevon plan dev --json              # the same, for machines
+    uv run aevon plan --diff staging prod     # parity: exit 1 on a gap the allow-list lacks
+
+It runs the real program (`infra/__main__.py`) under the Pulumi mock engine with
+the real `Pulumi.<stack>.yaml`, exactly as the tests do. Exit codes: 0 done,
+1 parity gaps (with --diff), 2 bad input (unknown stack, broken stack file,
+invalid config). Progress goes to stderr, the report to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.config import ConfigError
+from infra.plan.engine import ROOT, run_stack
+from infra.plan.report import Plan, diff, diff_json, load_allowlist, plan, render, render_diff
+
+ALLOWLIST = ROOT / "parity-allowlist.yaml"
+
+
+class BadInputError(Exception):
+    """Input the user must fix; reported as one line and exit code 2."""
+
+
+def _known_stacks() -> list[str]:
+    return sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml")
+    )
+
+
+def _plan(stack: str) -> Plan:
+    path = ROOT / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = ", ".join(_known_stacks())
+        raise BadInputError(f"unknown stack '{stack}': there is no {path.name}; stacks: {known}")
+    try:
+        document = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise BadInputError(f"{path.name} is not valid YAML{where}: {problem}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
+        raise BadInputError(f"{path.name} must be a mapping with a 'config:' mapping")
+    print(
+        f"aevon plan: running the program for stack '{stack}' under the mock engine",
+        file=sys.stderr,
+    )
+    start = time.perf_counter()
+    try:
+        inventory = run_stack(stack, project_dir=ROOT)
+    except ConfigError as exc:
+        raise BadInputError(str(exc)) from None
+    result = plan(inventory)
+    elapsed = time.perf_counter() - start
+    print(f"aevon plan: {len(result.resources)} resources in {elapsed:.2f} s", file=sys.stderr)
+    return result
+
+
+def _emit(text: str | dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(text, indent=2, sort_keys=True, default=str) + "\n")
+    else:
+        sys.stdout.write(str(text))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="aevon", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    plan_parser = sub.add_parser("plan", help="report what a stack would contain")
+    plan_parser.add_argument("stack", nargs="?", help="the stack to plan (dev, staging, prod, ...)")
+    plan_parser.add_argument(
+        "--diff", nargs=2, metavar=("LEFT", "RIGHT"), help="compare two stacks"
+    )
+    plan_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    plan_parser.add_argument(
+        "--allowlist", type=Path, default=ALLOWLIST, help="intended differences"
+    )
+    args = parser.parse_args(argv)
+
+    try:
+        if args.diff:
+            if args.stack:
+                raise BadInputError("give either a stack or --diff LEFT RIGHT, not both")
+            left, right = (_plan(s) for s in args.diff)
+            differences = diff(left, right, load_allowlist(args.allowlist))
+            _emit(
+                diff_json(left, right, differences)
+                if args.json
+                else render_diff(left, right, differences),
+                args.json,
+            )
+            return 1 if any(d.reason is None for d in differences) else 0
+        if not args.stack:
+            raise BadInputError(
+                "name a stack (aevon plan dev) or two with --diff (aevon plan --diff staging prod)"
+            )
+        result = _plan(args.stack)
+        _emit(result.to_json() if args.json else render(result), args.json)
+        return 0
+    except BadInputError as exc:
+        print(f"aevon plan: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

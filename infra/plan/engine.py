@@ -1,0 +1,621 @@
+"""The one recording mock, and the runner that executes the real program under it.
+
+Shared by the tests (`tests/conftest.py`) and the offline plan command (`infra.plan`).
+
+`RecordingMocks` answers every registration with realistic computed outputs
+(ARNs, ids, URLs, endpoints in the provider's camelCase) and every invoke the
+program makes (availability zones, caller identity, region, IAM policy
+documents). `RecordingMonitor` records the type, name, inputs, parent and
+resource options of every registration, so tests assert on the inventory.
+
+`run_stack()` runs `infra/__main__.py` the way the Pulumi language host does:
+current directory = the `main` directory, `runpy.run_path` of that directory,
+config = `Pulumi.yaml` defaults overlaid with `Pulumi.<stack>.yaml`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import runpy
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository: Pulumi.yaml and the stack files
+PROJECT = "aevon"
+STACKS = ("dev", "staging", "prod")
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+# Stand-in for `secure:` values, which only the real secrets provider can decrypt.
+TEST_SECRET_VALUE = "test-secret-value-not-real"
+
+
+# --------------------------------------------------------------------------- stack files
+def _config_text(value: Any) -> str:
+    """Config the way the CLI hands it to the program: objects as JSON, scalars as text."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def project_file(project_dir: Path = ROOT) -> dict[str, Any]:
+    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+
+
+def stack_file(stack: str, project_dir: Path = ROOT) -> dict[str, Any]:
+    return yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
+
+
+def stack_config(
+    stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT
+) -> tuple[dict[str, str], list[str]]:
+    """Project defaults overlaid with the stack file (and test overrides), as the CLI merges them.
+
+    Returns the config map handed to the program and the keys that are secret.
+    """
+    project = project_file(project_dir)
+    raw: dict[str, Any] = {}
+    for key, decl in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{project['name']}:{key}"
+        if isinstance(decl, dict) and "default" in decl:
+            raw[full] = decl["default"]
+        elif isinstance(decl, dict) and "value" in decl:
+            raw[full] = decl["value"]
+    raw.update(stack_file(stack, project_dir).get("config") or {})
+    raw.update(overrides or {})
+    secret_keys: list[str] = []
+    config: dict[str, str] = {}
+    for key, value in raw.items():
+        if value is None:
+            continue
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            secret_keys.append(key)
+            config[key] = TEST_SECRET_VALUE
+        else:
+            config[key] = _config_text(value)
+    return config, secret_keys
+
+
+# --------------------------------------------------------------------------- recording
+@dataclass
+class Registration:
+    """One resource registration as the engine would see it."""
+
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    custom: bool
+    parent: str
+    provider: str
+    protect: bool | None
+    retain_on_delete: bool | None
+    delete_before_replace: bool
+    depends_on: list[str]
+    alias_specs: int
+    ignore_changes: list[str]
+    additional_secret_outputs: list[str]
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    id: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def input(self, key: str, default: Any = None) -> Any:
+        """An input with any secret wrapper removed."""
+        return rpc.unwrap_rpc_secret(self.inputs.get(key, default))
+
+    def is_secret_input(self, key: str) -> bool:
+        return rpc.is_rpc_secret(self.inputs.get(key))
+
+
+def _short_hash(text: str, length: int = 17) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Realistic computed outputs and invoke answers; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.provider_regions: dict[str, str] = {}
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        typ, name = args.typ, args.name
+        if typ.startswith("pulumi:providers:"):
+            return f"{name}-provider-id", inputs
+        region = self._region_of(args.provider)
+        prefix = _ID_PREFIX.get(typ)
+        rid = f"{prefix}-{_short_hash(name)}" if prefix else f"{name}-{_short_hash(name, 7)}"
+        state: dict[str, Any] = {**inputs, "id": rid}
+        physical = rpc.unwrap_rpc_secret(inputs.get("name")) or f"{name}-{_short_hash(name, 7)}"
+        service = typ.split(":")[1].split("/")[0] if typ.startswith("aws:") else ""
+        arn_region = f"arn:aws:{{svc}}:{region}:{ACCOUNT_ID}"
+
+        if typ == "aws:ec2/vpc:Vpc":
+            state.update(
+                arn=f"{arn_region.format(svc='ec2')}:vpc/{rid}",
+                defaultSecurityGroupId=f"sg-{_short_hash(name + 'dsg')}",
+                mainRouteTableId=f"rtb-{_short_hash(name + 'main')}",
+                ownerId=ACCOUNT_ID,
+            )
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            state.update(name=physical, arn=f"{arn_region.format(svc='logs')}:log-group:{physical}")
+        elif typ == "aws:iam/role:Role":
+            state.update(
+                name=physical,
+                arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}",
+                uniqueId=f"AROA{_short_hash(name, 17).upper()}",
+            )
+        elif typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = str(inputs.get("url", "")).removeprefix("https://")
+            state.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}")
+            rid = state["arn"]
+        elif typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket") or physical
+            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}", id=bucket)
+            rid = bucket
+        elif typ == "aws:iam/policy:Policy":
+            state.update(name=physical, arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{physical}")
+        elif typ == "aws:ec2/securityGroup:SecurityGroup":
+            state.update(
+                arn=f"{arn_region.format(svc='ec2')}:security-group/{rid}", ownerId=ACCOUNT_ID
+            )
+        elif typ == "aws:ec2/eip:Eip":
+            octets = [int(_short_hash(name)[i : i + 2], 16) for i in (0, 2)]
+            state.update(publicIp=f"54.210.{octets[0]}.{octets[1]}", allocationId=rid)
+        elif typ == "aws:rds/cluster:Cluster":
+            cluster_id = physical
+            suffix = _short_hash(name, 12)
+            state.update(
+                id=cluster_id,
+                arn=f"{arn_region.format(svc='rds')}:cluster:{cluster_id}",
+                endpoint=f"{cluster_id}.cluster-{suffix}.{region}.rds.amazonaws.com",
+                readerEndpoint=f"{cluster_id}.cluster-ro-{suffix}.{region}.rds.amazonaws.com",
+                clusterResourceId=f"cluster-{_short_hash(name, 26).upper()}",
+                clusterIdentifier=cluster_id,
+                port=inputs.get("port", 5432),
+                masterUserSecrets=[
+                    {
+                        "secretArn": f"{arn_region.format(svc='secretsmanager')}:secret:"
+                        f"rds!cluster-{_short_hash(name, 8)}-AbCdEf",
+                        "secretStatus": "active",
+                        "kmsKeyId": inputs.get("masterUserSecretKmsKeyId")
+                        or f"arn:aws:kms:{region}:{ACCOUNT_ID}:alias/aws/secretsmanager",
+                    }
+                ],
+            )
+            rid = cluster_id
+        elif typ == "aws:rds/clusterInstance:ClusterInstance":
+            state.update(
+                arn=f"{arn_region.format(svc='rds')}:db:{physical}",
+                endpoint=f"{physical}.{_short_hash(name, 12)}.{region}.rds.amazonaws.com",
+                writer=name.endswith("writer"),
+            )
+        elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+            group_id = inputs.get("replicationGroupId", physical)
+            cache_suffix = f"{_short_hash(name, 6)}.use1.cache.amazonaws.com"
+            state.update(
+                arn=f"{arn_region.format(svc='elasticache')}:replicationgroup:{group_id}",
+                primaryEndpointAddress=f"master.{group_id}.{cache_suffix}",
+                readerEndpointAddress=f"replica.{group_id}.{cache_suffix}",
+                memberClusters=[
+                    f"{group_id}-00{i + 1}" for i in range(int(inputs.get("numCacheClusters", 1)))
+                ],
+            )
+        elif typ == "aws:sqs/queue:Queue":
+            state.update(
+                id=f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{physical}",
+                url=f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{physical}",
+                arn=f"{arn_region.format(svc='sqs')}:{physical}",
+                name=physical,
+            )
+            rid = state["id"]
+        elif typ == "aws:ecr/repository:Repository":
+            state.update(
+                arn=f"{arn_region.format(svc='ecr')}:repository/{physical}",
+                repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{physical}",
+                registryId=ACCOUNT_ID,
+            )
+        elif typ == "aws:kms/key:Key":
+            key_id = f"{_short_hash(name, 8)}-1234-5678-9abc-{_short_hash(name + 'k', 12)}"
+            state.update(keyId=key_id, arn=f"{arn_region.format(svc='kms')}:key/{key_id}")
+            rid = key_id
+        elif typ == "aws:kms/alias:Alias":
+            state.update(arn=f"{arn_region.format(svc='kms')}:{physical}")
+        elif typ == "aws:secretsmanager/secret:Secret":
+            state.update(arn=f"{arn_region.format(svc='secretsmanager')}:secret:{physical}-AbCdEf")
+            rid = state["arn"]
+        elif typ == "aws:sns/topic:Topic":
+            state.update(arn=f"{arn_region.format(svc='sns')}:{physical}")
+            rid = state["arn"]
+        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            state.update(arn=f"{arn_region.format(svc='cloudwatch')}:alarm:{physical}")
+        elif typ == "random:index/randomPassword:RandomPassword":
+            length = int(inputs.get("length", 32))
+            state.update(result=("Mock" + _short_hash(name, 64))[:length], bcryptHash="$2a$10$mock")
+        elif typ == "aws:lb/loadBalancer:LoadBalancer":
+            suffix = f"app/{physical}/{_short_hash(name, 16)}"
+            state.update(
+                arn=f"{arn_region.format(svc='elasticloadbalancing')}:loadbalancer/{suffix}",
+                arnSuffix=suffix,
+                dnsName=f"{physical}-{_short_hash(name, 9)}.{region}.elb.amazonaws.com",
+                zoneId="Z35SXDOTRQ7X7K",
+            )
+            rid = state["arn"]
+        elif typ == "aws:lb/targetGroup:TargetGroup":
+            suffix = f"targetgroup/{physical}/{_short_hash(name, 16)}"
+            state.update(
+                arn=f"{arn_region.format(svc='elasticloadbalancing')}:{suffix}", arnSuffix=suffix
+            )
+            rid = state["arn"]
+        elif typ in ("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
+            elb = arn_region.format(svc="elasticloadbalancing")
+            state.update(arn=f"{elb}:listener/app/{_short_hash(name)}")
+            rid = state["arn"]
+        elif typ == "aws:ecs/cluster:Cluster":
+            state.update(arn=f"{arn_region.format(svc='ecs')}:cluster/{physical}", name=physical)
+            rid = state["arn"]
+        elif typ == "aws:ecs/service:Service":
+            state.update(arn=f"{arn_region.format(svc='ecs')}:service/{physical}", name=physical)
+        elif typ == "aws:ecs/taskDefinition:TaskDefinition":
+            family = inputs.get("family", physical)
+            state.update(
+                arn=f"{arn_region.format(svc='ecs')}:task-definition/{family}:1",
+                arnWithoutRevision=f"{arn_region.format(svc='ecs')}:task-definition/{family}",
+                revision=1,
+            )
+        elif typ == "aws:lambda/function:Function":
+            arn = f"{arn_region.format(svc='lambda')}:function:{physical}"
+            state.update(
+                arn=arn,
+                name=physical,
+                invokeArn=(
+                    f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+                ),
+                qualifiedArn=f"{arn}:$LATEST",
+            )
+            rid = physical
+        elif typ == "aws:apigatewayv2/api:Api":
+            api_id = _short_hash(name, 10)
+            state.update(
+                apiEndpoint=f"https://{api_id}.execute-api.{region}.amazonaws.com",
+                executionArn=f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api_id}",
+                arn=f"arn:aws:apigateway:{region}::/apis/{api_id}",
+            )
+            rid = api_id
+        elif typ == "aws:apigatewayv2/stage:Stage":
+            api_id = _short_hash("ingest-api", 10)
+            state.update(invokeUrl=f"https://{api_id}.execute-api.{region}.amazonaws.com/")
+        elif typ == "aws:acm/certificate:Certificate":
+            domain = inputs.get("domainName", "example.com")
+            state.update(
+                arn=f"{arn_region.format(svc='acm')}:certificate/"
+                f"{_short_hash(name, 8)}-0000-4000-8000-{_short_hash(name, 12)}",
+                domainValidationOptions=[
+                    {
+                        "domainName": domain,
+                        "resourceRecordName": f"_{_short_hash(domain, 32)}.{domain}.",
+                        "resourceRecordType": "CNAME",
+                        "resourceRecordValue": (
+                            f"_{_short_hash(domain + 'v', 32)}.acm-validations.aws."
+                        ),
+                    }
+                ],
+            )
+            rid = state["arn"]
+        elif typ == "aws:acm/certificateValidation:CertificateValidation":
+            state.update(certificateArn=inputs.get("certificateArn"))
+        elif typ == "aws:route53/record:Record":
+            state.update(fqdn=str(inputs.get("name", "")).rstrip("."))
+        elif service:
+            resource = typ.split("/")[-1].split(":")[0]
+            state.setdefault("arn", f"{arn_region.format(svc=service)}:{resource.lower()}/{rid}")
+        return rid, state
+
+    def _region_of(self, provider_ref: str | None) -> str:
+        if not provider_ref:
+            return DEFAULT_REGION
+        urn = provider_ref.split("::")
+        key = "::".join(urn[:-1]) if len(urn) > 1 else provider_ref
+        return self.provider_regions.get(key, DEFAULT_REGION)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        token, params = args.token, dict(args.args)
+        self.invokes.append((token, params))
+        region = self._region_of(args.provider)
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = "abcdef"
+            return {
+                "names": [f"{region}{c}" for c in letters],
+                "zoneIds": [f"use1-az{i + 1}" for i in range(len(letters))],
+                "groupNames": [region] * len(letters),
+                "id": region,
+            }
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deploy/session",
+                "userId": "AROAEXAMPLE:session",
+                "id": ACCOUNT_ID,
+            }
+        if token == "aws:index/getRegion:getRegion":
+            return {
+                "name": region,
+                "region": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+                "description": region,
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:ssm/getParameter:getParameter":
+            # The release parameter the deploy workflow writes: a git SHA.
+            return {
+                "name": params["name"],
+                "value": "0f3c2a9e8d7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a",
+                "type": "String",
+                "arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{params['name']}",
+                "version": 3,
+                "id": params["name"],
+            }
+        if token == "aws:route53/getZone:getZone":
+            return {
+                "name": params["name"],
+                "zoneId": f"Z{_short_hash(params['name'], 13).upper()}",
+                "id": f"Z{_short_hash(params['name'], 13).upper()}",
+                "privateZone": False,
+            }
+        if token == "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+            url = params.get("url", "https://token.actions.githubusercontent.com")
+            host = url.removeprefix("https://")
+            return {
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
+                "url": host,
+                "clientIdLists": ["sts.amazonaws.com"],
+                "thumbprintLists": [],
+                "id": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
+                "tags": {},
+            }
+        if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return {"json": render_policy_document(params), "id": "policy"}
+        raise NotImplementedError(f"the recording mock has no answer for invoke {token}")
+
+
+def render_policy_document(params: Mapping[str, Any]) -> str:
+    """Render getPolicyDocument's arguments to IAM JSON as the provider would."""
+    statements = []
+    for raw in params.get("statements") or []:
+        statement: dict[str, Any] = {}
+        if raw.get("sid"):
+            statement["Sid"] = raw["sid"]
+        statement["Effect"] = raw.get("effect", "Allow")
+        for src, dst in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
+            if raw.get(src):
+                values = list(raw[src])
+                statement[dst] = values[0] if len(values) == 1 else values
+        for src, dst in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if raw.get(src):
+                principal: dict[str, Any] = {}
+                for p in raw[src]:
+                    ids = list(p["identifiers"])
+                    principal[p["type"]] = ids[0] if len(ids) == 1 else ids
+                statement[dst] = principal
+        if raw.get("conditions"):
+            condition: dict[str, dict[str, Any]] = {}
+            for c in raw["conditions"]:
+                values = list(c["values"])
+                condition.setdefault(c["test"], {})[c["variable"]] = (
+                    values[0] if len(values) == 1 else values
+                )
+            statement["Condition"] = condition
+        statements.append(statement)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class RecordingMonitor(MockMonitor):
+    """A MockMonitor that also records parent and options of every registration."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recording_mocks = mocks
+        self.registrations: list[Registration] = []
+
+    def of_type(self, typ: str) -> list[Registration]:
+        """Registrations of one type, ordered by logical name (they arrive concurrently)."""
+        return sorted((r for r in self.registrations if r.type == typ), key=lambda r: r.name)
+
+    def named(self, name: str) -> Registration:
+        found = [r for r in self.registrations if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
+        return found[0]
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        resource_id, state = self.recording_mocks.new_resource(
+            MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+            )
+        )
+        # The engine marks these outputs secret (e.g. RandomPassword.result); so do we.
+        for key in request.additionalSecretOutputs:
+            if key in state and not rpc.is_rpc_secret(state[key]):
+                state[key] = rpc.wrap_rpc_secret(state[key])
+        response_object = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id or "", state)
+        if request.type.startswith("pulumi:providers:"):
+            region = rpc.unwrap_rpc_secret(inputs.get("region"))
+            if isinstance(region, str):
+                self.recording_mocks.provider_regions[urn] = region
+        self.registrations.append(
+            Registration(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                inputs=inputs,
+                custom=bool(request.custom),
+                parent=request.parent,
+                provider=request.provider,
+                protect=request.protect if request.HasField("protect") else None,
+                retain_on_delete=(
+                    request.retainOnDelete if request.HasField("retainOnDelete") else None
+                ),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                depends_on=list(request.dependencies),
+                alias_specs=len(request.aliases),
+                ignore_changes=list(request.ignoreChanges),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                property_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+                id=resource_id or "",
+                outputs=state,
+            )
+        )
+        return resource_pb2.RegisterResourceResponse(
+            urn=urn, id=resource_id or "", object=response_object
+        )
+
+
+# --------------------------------------------------------------------------- inventory
+@dataclass
+class Inventory:
+    """What one run of the program registered and exported."""
+
+    stack: str
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+    invokes: list[tuple[str, dict[str, Any]]]
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == typ]
+
+    def one(self, typ: str) -> Registration:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, found {[r.urn for r in found]}"
+        return found[0]
+
+    def by_name(self, name: str) -> Registration:
+        found = [r for r in self.registrations if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.registrations if r.urn == urn)
+
+    def custom(self) -> Iterator[Registration]:
+        return (
+            r for r in self.registrations if r.custom and not r.type.startswith("pulumi:providers:")
+        )
+
+    def type_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.registrations:
+            counts[r.type] = counts.get(r.type, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _start(
+    stack: str, config: dict[str, str], secret_keys: list[str], project: str = PROJECT
+) -> RecordingMonitor:
+    mocks = RecordingMocks()
+    monitor = RecordingMonitor(mocks)
+    ambient: Any = settings.SETTINGS  # context-var properties that pyright cannot see through
+    ambient.rpc_manager.clear()
+    ambient.outputs.clear()
+    settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack per run
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    return monitor
+
+
+def run_stack(
+    stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT
+) -> Inventory:
+    """Run the real entry point with the stack's real config and return what it registered.
+
+    As the language host does: cwd = the project's `main` directory, `runpy.run_path` of it.
+    """
+    project = project_file(project_dir)
+    main_dir = (project_dir / project.get("main", ".")).resolve()
+    config, secret_keys = stack_config(stack, overrides, project_dir)
+    monitor = _start(stack, config, secret_keys, project["name"])
+    outputs: dict[str, Any] = {}
+    secret_outputs: set[str] = set()
+
+    async def program() -> None:
+        with _cwd(main_dir):
+            # Absolute, not ".": the import system caches finders per path entry, and
+            # one test process runs programs from more than one directory.
+            runpy.run_path(str(main_dir), run_name="__main__")
+        root = settings.get_root_resource()
+        exported: dict[str, Any] = getattr(root, "outputs", {})
+        for key, value in exported.items():
+            out = pulumi.Output.from_input(value)
+            outputs[key] = await out.future(with_unknowns=True)
+            if await out.is_secret():
+                secret_outputs.add(key)
+
+    _sync_await(run_pulumi_func(program))
+    return Inventory(
+        stack=stack,
+        registrations=monitor.registrations,
+        outputs=outputs,
+        secret_outputs=secret_outputs,
+        invokes=monitor.recording_mocks.invokes,
+    )
