@@ -23,6 +23,10 @@ aws_opts = pulumi.ResourceOptions(providers=[aws_provider, providers.random_prov
 protect = cfg.protect_stateful_resources
 log_retention = cfg.logs.retention_days
 
+kms_key_arn = kms.stack_key_arn(
+    "data-key", enabled=cfg.encryption.customer_managed_key, opts=aws_opts
+)
+
 network = Network(
     "network",
     NetworkArgs(
@@ -30,12 +34,9 @@ network = Network(
         az_count=cfg.network.az_count,
         nat=cfg.network.nat,
         flow_log_retention_days=cfg.network.flow_logs.retention_days,
+        flow_log_kms_key_arn=kms_key_arn,
     ),
     opts=aws_opts,
-)
-
-kms_key_arn = kms.stack_key_arn(
-    "data-key", enabled=cfg.encryption.customer_managed_key, opts=aws_opts
 )
 
 alarms = AlarmTopic(

@@ -60,6 +60,7 @@ class NetworkArgs:
     az_count: int
     nat: NatStrategy
     flow_log_retention_days: int
+    flow_log_kms_key_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         if not 2 <= self.az_count <= 6:
@@ -254,7 +255,7 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
 
-        flow_log_group = self._flow_logs(name, vpc, args.flow_log_retention_days)
+        flow_log_group = self._flow_logs(name, vpc, args)
 
         self.vpc_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
@@ -276,15 +277,14 @@ class Network(pulumi.ComponentResource):
             }
         )
 
-    def _flow_logs(
-        self, name: str, vpc: aws.ec2.Vpc, retention_days: int
-    ) -> aws.cloudwatch.LogGroup:
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs) -> aws.cloudwatch.LogGroup:
         """VPC flow logs of ALL traffic into a CloudWatch log group with a retention."""
         child = pulumi.ResourceOptions(parent=self)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/{naming.prefix()}/vpc/{name}/flow-logs",
-            retention_in_days=retention_days,
+            retention_in_days=args.flow_log_retention_days,
+            kms_key_id=args.flow_log_kms_key_arn,
             opts=child,
         )
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))

@@ -195,7 +195,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             octets = [int(_short_hash(name)[i : i + 2], 16) for i in (0, 2)]
             state.update(publicIp=f"54.210.{octets[0]}.{octets[1]}", allocationId=rid)
         elif typ == "aws:rds/cluster:Cluster":
-            cluster_id = physical
+            cluster_id = inputs.get("clusterIdentifier") or physical
             suffix = _short_hash(name, 12)
             state.update(
                 id=cluster_id,
@@ -217,6 +217,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             )
             rid = cluster_id
         elif typ == "aws:rds/clusterInstance:ClusterInstance":
+            physical = inputs.get("identifier") or physical
             state.update(
                 arn=f"{arn_region.format(svc='rds')}:db:{physical}",
                 endpoint=f"{physical}.{_short_hash(name, 12)}.{region}.rds.amazonaws.com",

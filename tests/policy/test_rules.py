@@ -260,3 +260,9 @@ def test_the_rules_would_catch_a_regression_in_a_real_stack(
     ]
     rules = {f.rule for f in evaluate(broken) if f.enforcement == "mandatory"}
     assert rules == {"aurora-storage-encrypted"}
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_protected_stacks_have_no_findings_at_all(inventories: dict[str, Inventory], stack: str) -> None:
+    findings = evaluate(_subjects(inventories[stack]))
+    assert findings == [], findings
