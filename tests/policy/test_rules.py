@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import pytest
-from pulumi.runtime import rpc
 from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy
 
+from infra.plan.report import subjects
 from policy.pack import policies
-from policy.rules import RULES, STACK_RULES, Subject, evaluate, is_protected, provider_tags
-from tests.conftest import Inventory, Registration
+from policy.rules import RULES, STACK_RULES, Subject, evaluate
+from tests.conftest import Inventory
 
 ALL_TAGS = {
     "Project": "aevon",
@@ -201,36 +201,7 @@ def test_the_pulumi_policy_wrappers_report_through_the_sdk() -> None:
 
 
 # ------------------------------------------------------------------ the real stacks
-def _subjects(inventory: Inventory) -> list[Subject]:
-    providers = {
-        r.urn: r for r in inventory.registrations if r.type.startswith("pulumi:providers:")
-    }
-
-    def plain(value: Any) -> Any:
-        if rpc.is_rpc_secret(value):
-            return rpc.unwrap_rpc_secret(value)
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value
-
-    def subject(r: Registration) -> Subject:
-        provider = providers.get(r.provider.rsplit("::", 1)[0])
-        tags = provider_tags(provider.inputs if provider else None)
-        return Subject(
-            type=r.type,
-            name=r.name,
-            urn=r.urn,
-            props=plain(r.inputs),
-            protect=bool(r.protect),
-            protected_stack=is_protected(tags),
-            provider_tags=tags,
-            parent_urn=r.parent,
-            dependencies=r.property_dependencies,
-        )
-
-    return [subject(r) for r in inventory.registrations]
+_subjects = subjects
 
 
 def test_every_stack_passes_every_mandatory_rule(inventory: Inventory) -> None:
@@ -263,6 +234,8 @@ def test_the_rules_would_catch_a_regression_in_a_real_stack(
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_protected_stacks_have_no_findings_at_all(inventories: dict[str, Inventory], stack: str) -> None:
+def test_protected_stacks_have_no_findings_at_all(
+    inventories: dict[str, Inventory], stack: str
+) -> None:
     findings = evaluate(_subjects(inventories[stack]))
     assert findings == [], findings
