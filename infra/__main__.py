@@ -3,7 +3,7 @@
 import pulumi
 
 from infra import config, providers
-from infra.aws import kms, release
+from infra.aws import ci_identity, kms, release
 from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
 from infra.aws.app_services import AppServices, AppServicesArgs, Cache, Database
 from infra.aws.cache import RedisCache, RedisCacheArgs
@@ -15,7 +15,11 @@ from infra.aws.messaging import MessagePipeline, MessagePipelineArgs, QueueRole
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
 from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
-from infra.config import Service
+from infra.config import OidcProviderMode, Service
+from infra.gcp import ci_identity as gcp_ci_identity
+from infra.gcp import gke
+from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
+from infra.vercel.frontend import VercelFrontend, VercelFrontendArgs
 
 cfg = config.load()
 aws_provider = providers.aws_provider(cfg)
@@ -203,6 +207,69 @@ ingestion = IngestionApi(
     opts=aws_opts,
 )
 
+ci = ci_identity.CiIdentity(
+    "ci",
+    ci_identity.CiIdentityArgs(
+        owner=cfg.github.owner,
+        repository=cfg.github.repository,
+        environment=cfg.github.environment.name,
+        create_oidc_provider=cfg.ci.github_oidc_provider is OidcProviderMode.CREATE,
+        account_roles=cfg.ci.account_roles,
+        region=cfg.aws_region,
+        protect=protect,
+    ),
+    opts=aws_opts,
+)
+
+gcp_provider = providers.gcp_provider(cfg)
+gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider)
+gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider)
+
+frontend = VercelFrontend(
+    "frontend",
+    VercelFrontendArgs(
+        project_name=cfg.vercel.project_name,
+        target=cfg.vercel.target,
+        owns_project=cfg.vercel.owns_project,
+        git_repository=cfg.vercel.git_repository,
+        root_directory=cfg.vercel.root_directory,
+        domain=cfg.vercel.domain,
+        variables={
+            "NEXT_PUBLIC_API_URL": pulumi.Output.concat(load_balancer.url, "/api"),
+            "INGESTION_URL": ingestion.endpoint,
+        },
+    ),
+    opts=pulumi.ResourceOptions(providers=[providers.vercel_provider(cfg)]),
+)
+
+delivery = GithubDelivery(
+    "github",
+    GithubDeliveryArgs(
+        repository=cfg.github.repository,
+        environment=cfg.github.environment,
+        approval_environment=cfg.github.approval_environment,
+        variables={
+            "AWS_DEPLOY_ROLE_ARN": ci.deploy_role_arn,
+            "AWS_REGION": cfg.aws_region,
+            "ECR_REGISTRY": registry.registry,
+            "ECS_CLUSTER": cluster.cluster_name,
+            "ECS_SERVICES": pulumi.Output.json_dumps(
+                {s.value: n for s, n in services.service_names.items()}
+            ),
+            "VERCEL_PROJECT_ID": frontend.project_id,
+            **gcp_ci_identity.github_variables(gcp_ci, gke_platform),
+        },
+        secrets={
+            name: pulumi.Output.secret(token) for name, token in cfg.third_party_tokens.items()
+        },
+        repository_variables=ci_identity.repository_variables(ci),
+        owns_rulesets=cfg.github.owns_rulesets,
+        required_checks=cfg.github.required_checks,
+        required_approvals=cfg.github.required_approvals,
+    ),
+    opts=pulumi.ResourceOptions(providers=[providers.github_provider(cfg)]),
+)
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("vpcCidr", network.vpc_cidr)
 pulumi.export("availabilityZones", network.availability_zones)
@@ -224,3 +291,6 @@ pulumi.export("ecsServiceNames", {s.value: n for s, n in services.service_names.
 pulumi.export("publicUrl", load_balancer.url)
 pulumi.export("ingestionEndpoint", ingestion.endpoint)
 pulumi.export("imageTagParameter", release.parameter_name())
+pulumi.export("deployRoleArn", ci.deploy_role_arn)
+pulumi.export("githubEnvironment", delivery.environment_name)
+pulumi.export("vercelProjectId", frontend.project_id)

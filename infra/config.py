@@ -14,9 +14,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -447,6 +447,218 @@ class IngestionConfig(_Model):
         return self
 
 
+_GITHUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_GITHUB_ENV = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+
+
+def _github_name(value: str) -> str:
+    if not _GITHUB_NAME.match(value):
+        raise ValueError(
+            "must be a literal GitHub name (letters, digits, '.', '_', '-'); wildcards would "
+            "widen the OIDC subject the deploy roles trust"
+        )
+    return value
+
+
+GithubName = Annotated[str, AfterValidator(_github_name)]
+
+
+class Reviewers(_Model):
+    teams: list[GithubName] = Field(default_factory=list)
+    users: list[GithubName] = Field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.teams or self.users)
+
+
+class RefPolicy(_Model):
+    branches: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one(self) -> RefPolicy:
+        if not (self.branches or self.tags):
+            raise ValueError("name the branches or tags that may deploy")
+        return self
+
+
+class GithubEnvironmentConfig(_Model):
+    name: str
+    require_approval: bool
+    reviewers: Reviewers = Reviewers()
+    wait_timer_minutes: int = Field(default=0, ge=0, le=43200)
+    prevent_self_review: bool = True
+    refs: RefPolicy
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not _GITHUB_ENV.match(name):
+            raise ValueError("must be a lowercase environment name such as production")
+        return name
+
+    @model_validator(mode="after")
+    def _approvers(self) -> GithubEnvironmentConfig:
+        if self.require_approval and self.reviewers.empty:
+            raise ValueError(
+                f"environment {self.name} requires approval but lists no reviewers "
+                "(reviewers.teams or reviewers.users)"
+            )
+        if not self.require_approval and not self.reviewers.empty:
+            raise ValueError(
+                f"environment {self.name} lists reviewers but requireApproval is false"
+            )
+        return self
+
+
+class GithubConfig(_Model):
+    owner: GithubName
+    repository: GithubName
+    environment: GithubEnvironmentConfig
+    # A second, earlier gate with a disjoint reviewer team: two real approvals.
+    approval_environment: GithubEnvironmentConfig | None = None
+    owns_rulesets: bool = False
+    required_checks: list[str] = Field(default_factory=list)
+    required_approvals: int = Field(default=1, ge=1, le=6)
+
+    @model_validator(mode="after")
+    def _rules(self) -> GithubConfig:
+        gate = self.approval_environment
+        if gate is not None:
+            if not (gate.require_approval and self.environment.require_approval):
+                raise ValueError("both chained environments must require approval")
+            shared = {*gate.reviewers.teams, *gate.reviewers.users} & {
+                *self.environment.reviewers.teams,
+                *self.environment.reviewers.users,
+            }
+            if shared:
+                raise ValueError(
+                    f"the two approval environments share reviewers ({', '.join(sorted(shared))}); "
+                    "they must be disjoint so that two different people approve"
+                )
+        if self.owns_rulesets and not self.required_checks:
+            raise ValueError("the stack that owns the rulesets must list requiredChecks")
+        return self
+
+    @property
+    def oidc_subject(self) -> str:
+        """The exact `sub` claim of this stack's deploy jobs."""
+        return f"repo:{self.owner}/{self.repository}:environment:{self.environment.name}"
+
+
+class OidcProviderMode(StrEnum):
+    CREATE = "create"  # this stack creates the account's GitHub OIDC provider
+    LOOKUP = "lookup"  # it exists (bootstrap or another stack): look it up
+
+
+class CiConfig(_Model):
+    github_oidc_provider: OidcProviderMode
+    # Exactly one stack per account owns the account-level read-only preview/drift roles.
+    account_roles: bool
+
+
+class GkeMode(StrEnum):
+    AUTOPILOT = "autopilot"
+    STANDARD = "standard"
+
+
+class AuthorizedNetwork(_Model):
+    name: str = Field(min_length=1, max_length=64)
+    cidr: ipaddress.IPv4Network
+
+    @field_validator("cidr")
+    @classmethod
+    def _not_world(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if cidr.prefixlen < 8:
+            raise ValueError(
+                f"{cidr} opens the GKE control plane to (a large part of) the internet; "
+                "list specific networks (/8 or narrower), never 0.0.0.0/0"
+            )
+        return cidr
+
+
+class NodePoolConfig(_Model):
+    machine_type: str = Field(pattern=r"^[a-z0-9]+-[a-z0-9-]+$")
+    min_nodes: int = Field(ge=0, le=100)
+    max_nodes: int = Field(ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> NodePoolConfig:
+        if self.min_nodes > self.max_nodes:
+            raise ValueError(
+                f"minNodes ({self.min_nodes}) must not exceed maxNodes ({self.max_nodes})"
+            )
+        return self
+
+
+class GcpConfig(_Model):
+    enabled: bool
+    project_id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    region: str = Field(default="us-central1", pattern=r"^[a-z]+-[a-z]+\d$")
+    regional: bool = True
+    mode: GkeMode = GkeMode.AUTOPILOT
+    release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
+    subnet_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.100.0.0/20")
+    pods_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.104.0.0/14")
+    services_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.108.0.0/20")
+    master_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("172.16.0.0/28")
+    authorized_networks: list[AuthorizedNetwork] = Field(default_factory=list)
+    deletion_protection: bool = True
+    node_pool: NodePoolConfig | None = None
+    registry_keep_recent: int = Field(default=20, ge=1, le=1000)
+    registry_untagged_days: int = Field(default=7, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _shape(self) -> GcpConfig:
+        if not self.enabled:
+            return self
+        if self.project_id is None:
+            raise ValueError("enabled needs projectId")
+        if self.master_cidr.prefixlen != 28:
+            raise ValueError("masterCidr must be a /28 (GKE's control-plane range)")
+        ranges = [self.subnet_cidr, self.pods_cidr, self.services_cidr, self.master_cidr]
+        for i, a in enumerate(ranges):
+            for b in ranges[i + 1 :]:
+                if a.overlaps(b):
+                    raise ValueError(f"GKE ranges {a} and {b} overlap")
+        if (self.mode is GkeMode.STANDARD) != (self.node_pool is not None):
+            raise ValueError(
+                "nodePool is required with mode standard and not allowed with autopilot"
+            )
+        return self
+
+
+class VercelTarget(StrEnum):
+    PRODUCTION = "production"
+    PREVIEW = "preview"
+    DEVELOPMENT = "development"
+
+
+class VercelConfig(_Model):
+    team: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,47}$")
+    project_name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")
+    target: VercelTarget
+    owns_project: bool
+    root_directory: str = "apps/web"
+    domain: str | None = Field(
+        default=None, max_length=253, pattern=r"^([a-z0-9-]+\.)+[a-z]{2,63}$"
+    )
+    git_repository: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+    @model_validator(mode="after")
+    def _owner_only(self) -> VercelConfig:
+        if not self.owns_project and (self.domain is not None or self.git_repository is not None):
+            raise ValueError(
+                "only the stack that owns the Vercel project sets domain and gitRepository"
+            )
+        if self.owns_project and self.git_repository is None:
+            raise ValueError(
+                "the stack that owns the Vercel project links it: gitRepository (owner/name)"
+            )
+        return self
+
+
 class TagsConfig(_Model):
     owner: str = Field(min_length=1, max_length=128)
     cost_center: str = Field(min_length=1, max_length=128)
@@ -472,6 +684,12 @@ class StackConfig(_Model):
     alarms: AlarmsConfig = AlarmsConfig()
     compute: ComputeConfig
     ingestion: IngestionConfig
+    github: GithubConfig
+    # Third-party tokens for the GitHub environment's secrets; set with `--secret`.
+    third_party_tokens: dict[str, str] = Field(default_factory=dict)
+    ci: CiConfig
+    gcp: GcpConfig
+    vercel: VercelConfig
 
     @model_validator(mode="after")
     def _protected_stacks_keep_their_data(self) -> StackConfig:
@@ -508,6 +726,16 @@ class StackConfig(_Model):
                 "(the queues use the stack's key)"
             )
         return self
+
+    @field_validator("third_party_tokens")
+    @classmethod
+    def _token_names(cls, tokens: dict[str, str]) -> dict[str, str]:
+        for name in tokens:
+            if not re.match(r"^[A-Z][A-Z0-9_]{1,99}$", name) or name.startswith("GITHUB_"):
+                raise ValueError(
+                    f"{name!r} is not a usable GitHub secret name (A-Z, 0-9, _; no GITHUB_)"
+                )
+        return tokens
 
     @field_validator("stack")
     @classmethod
@@ -617,11 +845,27 @@ def _allowed_keys_at(loc: tuple[int | str, ...]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def parse(project: str, stack: str, raw: Mapping[str, Any]) -> StackConfig:
+SECRET_KEYS = {f"{PROJECT_NAMESPACE}:thirdPartyTokens"}
+
+
+def parse(
+    project: str, stack: str, raw: Mapping[str, Any], secret_keys: Collection[str] | None = None
+) -> StackConfig:
     """Validate a stack's raw config map (keys `namespace:key`) into a StackConfig.
 
-    Pure: no Pulumi runtime needed, so tests and tools call it directly.
+    Pure: no Pulumi runtime needed, so tests and tools call it directly. Keys that
+    must be secret (`SECRET_KEYS`) are refused when set in plaintext, if the caller
+    says which keys are secret.
     """
+    if secret_keys is not None:
+        plain = sorted(
+            k for k in SECRET_KEYS if raw.get(k) not in (None, "", "{}") and k not in secret_keys
+        )
+        if plain:
+            raise ConfigError(
+                f"stack '{stack}': invalid configuration (1 problem(s))\n  - {plain[0]}: is set in "
+                f"plaintext; set it with `pulumi config set --secret --path {plain[0]}.NAME`"
+            )
     data: dict[str, Any] = {"project": project, "stack": stack}
     for full_key, value in raw.items():
         namespace, _, key = full_key.partition(":")
@@ -645,4 +889,44 @@ def load() -> StackConfig:
         **runtime_config.get_config_env(),
         **runtime_config.CONFIG.get(),
     }
-    return parse(pulumi.get_project(), pulumi.get_stack(), raw)
+    secret = {k for k in raw if runtime_config.is_config_secret(k)}
+    return parse(pulumi.get_project(), pulumi.get_stack(), raw, secret)
+
+
+# Objects that exist once per account, repository or Vercel team: exactly one stack may own each.
+def ownership(cfg: StackConfig) -> dict[str, str]:
+    """The shared objects this stack manages, by a key that is the same in every stack."""
+    repo = f"{cfg.github.owner}/{cfg.github.repository}"
+    vercel = f"{cfg.vercel.team}/{cfg.vercel.project_name}"
+    owned = {
+        f"github-environment:{repo}:{cfg.github.environment.name}": "github.environment",
+        f"vercel-target:{vercel}:{cfg.vercel.target.value}": "vercel.target",
+    }
+    if cfg.github.approval_environment is not None:
+        owned[f"github-environment:{repo}:{cfg.github.approval_environment.name}"] = (
+            "github.approvalEnvironment"
+        )
+    if cfg.github.owns_rulesets:
+        owned[f"github-rulesets:{repo}"] = "github.ownsRulesets"
+    if cfg.vercel.owns_project:
+        owned[f"vercel-project:{vercel}"] = "vercel.ownsProject"
+    if cfg.ci.github_oidc_provider is OidcProviderMode.CREATE:
+        owned["aws-github-oidc-provider"] = "ci.githubOidcProvider"
+    if cfg.ci.account_roles:
+        owned["aws-ci-read-only-roles"] = "ci.accountRoles"
+    return owned
+
+
+def check_single_ownership(configs: Mapping[str, StackConfig]) -> None:
+    """Raise one ConfigError if two stacks claim the same shared object."""
+    owners: dict[str, list[tuple[str, str]]] = {}
+    for stack, cfg in configs.items():
+        for key, config_key in ownership(cfg).items():
+            owners.setdefault(key, []).append((stack, config_key))
+    clashes = {k: v for k, v in owners.items() if len(v) > 1}
+    if clashes:
+        lines = ["stacks claim the same shared object (exactly one may own it):"]
+        for key, claims in sorted(clashes.items()):
+            who = ", ".join(f"stack '{s}' ({PROJECT_NAMESPACE}:{k})" for s, k in claims)
+            lines.append(f"  - {key}: {who}")
+        raise ConfigError("\n".join(lines))

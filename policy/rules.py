@@ -268,12 +268,12 @@ def _iam_no_star(s: Subject) -> Iterable[str]:
             if statement.get("Effect") != "Allow":
                 continue
             actions = _as_list(statement.get("Action"))
+            region_pinned = "aws:RequestedRegion" in json.dumps(statement.get("Condition") or {})
+            broad = [a for a in actions if a.endswith(":*")]
             if "*" in actions:
                 yield "a policy statement allows every action ('*')"
-            elif any(a.endswith(":*") for a in actions) and "*" in _as_list(
-                statement.get("Resource")
-            ):
-                yield f"{[a for a in actions if a.endswith(':*')]} on '*' is administrative access"
+            elif broad and "*" in _as_list(statement.get("Resource")) and not region_pinned:
+                yield f"{broad} on '*' without a region pin is administrative access"
 
 
 def _oidc_trust_pinned(s: Subject) -> Iterable[str]:
@@ -420,7 +420,7 @@ RULES: tuple[Rule, ...] = (
     Rule("lambda-tracing", "Lambda functions are traced with X-Ray. Mirrors Checkov CKV_AWS_50.", "low", "advisory", ("aws:lambda/function:Function",), _lambda_tracing),
     Rule("lambda-dead-letter-queue", "Lambda functions have a dead-letter queue. Mirrors Checkov CKV_AWS_116.", "low", "advisory", ("aws:lambda/function:Function",), _lambda_dlq),
     Rule("lambda-no-secret-env", "Lambda environments carry no secrets. Mirrors Checkov CKV_AWS_45.", "critical", "mandatory", ("aws:lambda/function:Function",), _lambda_env_secrets),
-    Rule("iam-no-wildcard-admin", "No policy allows '*' actions or service:* on '*'. Mirrors Checkov CKV_AWS_62, CKV_AWS_63 and CKV_AWS_355.", "critical", "mandatory", ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/role:Role"), _iam_no_star),
+    Rule("iam-no-wildcard-admin", "No policy allows '*' actions, or service:* on '*' without a region pin. Mirrors Checkov CKV_AWS_62, CKV_AWS_63 and CKV_AWS_355.", "critical", "mandatory", ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/role:Role"), _iam_no_star),
     Rule("iam-oidc-trust-pinned", "GitHub OIDC trust pins aud and sub. Mirrors Checkov CKV_AWS_358.", "critical", "mandatory", ("aws:iam/role:Role",), _oidc_trust_pinned),
     Rule("gke-private-nodes", "GKE nodes are private; the control plane is not open to the world. Mirrors Checkov CKV_GCP_25 and CKV_GCP_20.", "high", "mandatory", ("gcp:container/cluster:Cluster",), _gke_private_nodes),
     Rule("gke-workload-identity", "GKE uses Workload Identity. Mirrors Checkov CKV_GCP_69.", "high", "mandatory", ("gcp:container/cluster:Cluster",), _gke_workload_identity),

@@ -56,6 +56,10 @@ FARGATE_SPOT_GB_HOUR = 0.00137
 INSIGHTS_METRIC_MONTH = 0.30
 INSIGHTS_METRICS_PER_CLUSTER = 8
 INSIGHTS_METRICS_PER_SERVICE = 9
+# GKE charges a management fee per cluster (Autopilot and Standard alike); Autopilot bills
+# pods by request, so an empty cluster costs the fee alone. The free-tier credit
+# ($74.40/month per billing account) is not subtracted.
+GKE_CLUSTER_HOUR = 0.10
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,9 @@ def _alb_lines(r: Registration) -> Iterable[Line]:
 
 PER_RESOURCE: dict[str, Callable[[Registration], Iterable[Line]]] = {
     "aws:lb/loadBalancer:LoadBalancer": _alb_lines,
+    "gcp:container/cluster:Cluster": lambda r: [
+        Line("GKE cluster management fee", 1, "cluster", GKE_CLUSTER_HOUR * HOURS_PER_MONTH)
+    ],
     "aws:ec2/natGateway:NatGateway": lambda r: [
         Line("NAT gateways", 1, "x", NAT_GATEWAY_HOUR * HOURS_PER_MONTH)
     ],

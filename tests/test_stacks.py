@@ -51,7 +51,8 @@ NOT_PHYSICAL_NAMES = {"aws:apigatewayv2/stage:Stage", "aws:route53/record:Record
 def test_physical_names_and_name_tags_carry_project_and_stack(inventory: Inventory) -> None:
     named = 0
     for r in inventory.custom():
-        if r.type in NOT_PHYSICAL_NAMES:
+        # AWS names; GitHub, Vercel and GCP objects live in their own (per-stack) namespaces.
+        if r.type in NOT_PHYSICAL_NAMES or not r.type.startswith("aws:"):
             continue
         labels = [r.input("name"), (r.input("tags") or {}).get("Name")]
         for label in (x for x in labels if isinstance(x, str)):
@@ -93,7 +94,11 @@ def test_stacks_share_an_account_without_name_collisions(inventories: dict[str, 
     for inv in inventories.values():
         for r in inv.custom():
             physical = r.input("name")
-            if isinstance(physical, str) and r.type not in NOT_PHYSICAL_NAMES:
+            if (
+                isinstance(physical, str)
+                and r.type.startswith("aws:")
+                and r.type not in NOT_PHYSICAL_NAMES
+            ):
                 key = (r.type, physical)
                 assert key not in seen, f"{r.urn} and {seen[key]} share physical name {physical}"
                 seen[key] = r.urn

@@ -52,6 +52,23 @@ def _config_text(value: Any) -> str:
     return str(value)
 
 
+def _stand_in_secrets(value: Any) -> tuple[Any, bool]:
+    """Replace `secure:` values (at any depth, as `--path` writes them) with a stand-in.
+
+    Returns the value and whether it held a secret; like the CLI, a key holding any
+    secret is secret as a whole.
+    """
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return TEST_SECRET_VALUE, True
+    if isinstance(value, dict):
+        pairs = {k: _stand_in_secrets(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [_stand_in_secrets(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
+
+
 def project_file(project_dir: Path = ROOT) -> dict[str, Any]:
     return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
 
@@ -82,11 +99,10 @@ def stack_config(
     for key, value in raw.items():
         if value is None:
             continue
-        if isinstance(value, dict) and set(value) == {"secure"}:
+        decrypted, secret = _stand_in_secrets(value)
+        if secret:
             secret_keys.append(key)
-            config[key] = TEST_SECRET_VALUE
-        else:
-            config[key] = _config_text(value)
+        config[key] = _config_text(decrypted)
     return config, secret_keys
 
 
@@ -339,6 +355,38 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state.update(certificateArn=inputs.get("certificateArn"))
         elif typ == "aws:route53/record:Record":
             state.update(fqdn=str(inputs.get("name", "")).rstrip("."))
+        elif typ == "gcp:container/cluster:Cluster":
+            state.update(
+                endpoint=f"34.118.10.{int(_short_hash(name, 2), 16)}",
+                selfLink="https://container.googleapis.com/v1/projects/mock/locations/"
+                f"{inputs.get('location')}/clusters/{physical}",
+            )
+        elif typ == "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
+            pool_id = inputs.get("workloadIdentityPoolId", physical)
+            state.update(
+                name=f"projects/123456789/locations/global/workloadIdentityPools/{pool_id}"
+            )
+        elif typ == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+            state.update(
+                name=f"projects/123456789/locations/global/workloadIdentityPools/"
+                f"{inputs.get('workloadIdentityPoolId')}/providers/{inputs.get('workloadIdentityPoolProviderId')}"
+            )
+        elif typ == "gcp:serviceaccount/account:Account":
+            account_id = inputs.get("accountId", physical)
+            state.update(
+                email=f"{account_id}@mock-project.iam.gserviceaccount.com",
+                name=f"projects/mock-project/serviceAccounts/{account_id}@mock-project.iam.gserviceaccount.com",
+            )
+        elif typ == "gcp:artifactregistry/repository:Repository":
+            state.update(name=inputs.get("repositoryId", physical))
+        elif typ.startswith("gcp:"):
+            state.setdefault("name", physical)
+            state.setdefault(
+                "selfLink", f"https://www.googleapis.com/compute/v1/projects/mock/{physical}"
+            )
+        elif typ == "vercel:index/project:Project":
+            rid = f"prj_{_short_hash(physical, 24)}"
+            state.update(id=rid)
         elif service:
             resource = typ.split("/")[-1].split(":")[0]
             state.setdefault("arn", f"{arn_region.format(svc=service)}:{resource.lower()}/{rid}")
@@ -408,6 +456,19 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "id": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
                 "tags": {},
             }
+        if token == "github:index/getTeam:getTeam":
+            slug = params["slug"]
+            return {"id": str(int(_short_hash(slug, 6), 16)), "nodeId": f"T_{slug}", "slug": slug,
+                    "name": slug, "members": [], "repositories": []}  # fmt: skip
+        if token == "github:index/getUser:getUser":
+            username = params["username"]
+            return {
+                "id": str(int(_short_hash(username, 6), 16)),
+                "login": username,
+                "nodeId": f"U_{username}",
+            }
+        if token == "vercel:index/getProject:getProject":
+            return {"id": f"prj_{_short_hash(params['name'], 24)}", "name": params["name"]}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": render_policy_document(params), "id": "policy"}
         raise NotImplementedError(f"the recording mock has no answer for invoke {token}")

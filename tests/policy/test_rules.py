@@ -103,6 +103,10 @@ CASES: dict[str, tuple[Subject, Subject]] = {
     "lambda-dead-letter-queue": (S(FN), S(FN, deadLetterConfig={"targetArn": "arn:q"})),
     "lambda-no-secret-env": (S(FN, environment={"variables": {"API_TOKEN": "x"}}), S(FN, environment={"variables": {"QUEUE_URL": "u"}})),
     "iam-no-wildcard-admin": (S("aws:iam/rolePolicy:RolePolicy", policy=_policy(["sqs:*"], "*")), S("aws:iam/rolePolicy:RolePolicy", policy=_policy(["sqs:SendMessage"]))),
+    "iam-no-wildcard-admin-region-pinned": (
+        S("aws:iam/policy:Policy", policy=json.dumps({"Statement": [{"Effect": "Allow", "Action": ["*"], "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}]})),
+        S("aws:iam/policy:Policy", policy=json.dumps({"Statement": [{"Effect": "Allow", "Action": ["ec2:*"], "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}]})),
+    ),
     "iam-oidc-trust-pinned": (
         S(ROLE, assumeRolePolicy=_trust({"StringLike": {"token.actions.githubusercontent.com:sub": "repo:aevon/infra:*"}})),
         S(ROLE, assumeRolePolicy=_trust({"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:aevon/infra:environment:production"}})),
@@ -119,8 +123,12 @@ CASES: dict[str, tuple[Subject, Subject]] = {
 }  # fmt: skip
 
 
+def _rule(case: str) -> str:
+    return case.removesuffix("-region-pinned")
+
+
 def test_every_rule_has_a_case_a_severity_an_enforcement_and_a_cited_control() -> None:
-    assert set(CASES) == {r.name for r in RULES}
+    assert {_rule(c) for c in CASES} == {r.name for r in RULES}
     for rule in (*RULES, *STACK_RULES):
         assert rule.severity in ("low", "medium", "high", "critical")
         assert rule.enforcement in ("advisory", "mandatory")
@@ -128,9 +136,10 @@ def test_every_rule_has_a_case_a_severity_an_enforcement_and_a_cited_control() -
         assert cites, f"{rule.name} must cite the scanner rule it mirrors (or say there is none)"
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
-def test_rule_fails_the_bad_resource_and_passes_the_good_one(rule: Any) -> None:
-    bad, good = CASES[rule.name]
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rule_fails_the_bad_resource_and_passes_the_good_one(case: str) -> None:
+    (rule,) = [r for r in RULES if r.name == _rule(case)]
+    bad, good = CASES[case]
     assert rule.violations(bad), f"{rule.name} let a bad resource through"
     assert rule.violations(good) == [], f"{rule.name} flagged a good resource"
 

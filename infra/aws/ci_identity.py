@@ -1,0 +1,398 @@
+"""`CiIdentity`: keyless AWS access for GitHub Actions.
+
+- The deploy role of this stack's GitHub environment. Its trust policy pins
+  `token.actions.githubusercontent.com:aud` to `sts.amazonaws.com` and `:sub` to
+  exactly `repo:<owner>/<repository>:environment:<environment>` (StringEquals, no
+  wildcard). Its permissions are the services this program manages, pinned to the
+  stack's region, IAM only on `<project>-<stack>-*` roles, and the Pulumi state
+  bucket and secrets key: no AdministratorAccess. A permissions boundary caps it
+  and denies the escalation paths (IAM users and keys, admin policy attachment,
+  editing its own role or boundary).
+- Where this stack owns them (`ci.accountRoles`), the account's read-only roles:
+  `preview` (sub: pull requests only) and `drift` (sub: the main branch, for the
+  scheduled refresh).
+- The GitHub OIDC provider: one per account, created here when config says so,
+  otherwise looked up (bootstrap creates it by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import naming
+
+GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+SECRETS_KEY_ALIAS = "alias/aevon-pulumi-secrets"  # created by bootstrap/
+# The AWS services this program creates resources in (regional).
+DEPLOY_SERVICES = (
+    "acm", "apigateway", "application-autoscaling", "cloudwatch", "ec2", "ecr", "ecs",
+    "elasticache", "elasticloadbalancing", "kms", "lambda", "logs", "rds", "secretsmanager",
+    "sns", "sqs", "ssm",
+)  # fmt: skip
+ESCALATION_ACTIONS = [
+    "iam:CreateUser",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AddUserToGroup",
+    "iam:DeleteRolePermissionsBoundary",
+    "organizations:*",
+    "account:*",
+]
+STACK_ROLE_ACTIONS = [
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:GetRole",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PassRole",
+    "iam:ListInstanceProfilesForRole",
+    "iam:CreatePolicy",
+    "iam:DeletePolicy",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:ListPolicyVersions",
+]  # fmt: skip
+# Changing the deploy role or its boundary takes an administrator.
+SELF_PROTECTING_ACTIONS = [
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:DeleteRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeletePolicy",
+]  # fmt: skip
+ADMIN_POLICIES = [
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "arn:aws:iam::aws:policy/PowerUserAccess",
+    "arn:aws:iam::aws:policy/IAMFullAccess",
+]
+
+
+def state_bucket_name(account_id: str) -> str:
+    """The bootstrap project's state bucket for this account."""
+    return f"aevon-pulumi-state-{account_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CiIdentityArgs:
+    owner: str
+    repository: str
+    environment: str
+    create_oidc_provider: bool
+    account_roles: bool
+    region: str
+    protect: bool = False
+
+    def __post_init__(self) -> None:
+        for label, value in (
+            ("owner", self.owner),
+            ("repository", self.repository),
+            ("environment", self.environment),
+        ):
+            if not value or any(c in value for c in "*?:/ "):
+                raise ValueError(
+                    f"CiIdentityArgs.{label} {value!r} must be a literal name: a wildcard or "
+                    "separator would widen the OIDC subject the roles trust"
+                )
+
+    @property
+    def repo(self) -> str:
+        return f"{self.owner}/{self.repository}"
+
+
+def trust_policy(provider_arn: pulumi.Input[str], subject: str) -> pulumi.Output[str]:
+    """Web-identity trust for GitHub Actions with `aud` and `sub` pinned exactly."""
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                            f"{GITHUB_OIDC_HOST}:sub": subject,
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+class CiIdentity(pulumi.ComponentResource):
+    deploy_role_arn: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    preview_role_arn: pulumi.Output[str] | None
+    drift_role_arn: pulumi.Output[str] | None
+
+    def __init__(
+        self, name: str, args: CiIdentityArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("aevon:identity:CiIdentity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+
+        if args.create_oidc_provider:
+            provider_arn = aws.iam.OpenIdConnectProvider(
+                f"{name}-github-oidc",
+                url=GITHUB_OIDC_URL,
+                client_id_lists=["sts.amazonaws.com"],
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            ).arn
+        else:
+            provider_arn = aws.iam.get_open_id_connect_provider_output(
+                url=GITHUB_OIDC_URL, opts=invoke
+            ).arn
+
+        prefix = naming.prefix()
+        deploy_role_name = naming.physical_name(f"{name}-deploy", max_length=64)
+        boundary_name = naming.physical_name(f"{name}-deploy-boundary", max_length=128)
+        allowed = self._deploy_statements(account, args.region, prefix)
+        boundary = aws.iam.Policy(
+            f"{name}-deploy-boundary",
+            name=boundary_name,
+            description=f"Caps what the {args.environment} deploy role can ever do",
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        *allowed,
+                        *self._deny_statements(account, deploy_role_name, boundary_name),
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-deploy-role",
+            name=deploy_role_name,
+            description=f"GitHub Actions deploys of {args.repo} environment {args.environment}",
+            assume_role_policy=trust_policy(
+                provider_arn, f"repo:{args.repo}:environment:{args.environment}"
+            ),
+            permissions_boundary=boundary.arn,
+            max_session_duration=3600,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-deploy-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": allowed}),
+            opts=child,
+        )
+
+        self.preview_role_arn = self.drift_role_arn = None
+        if args.account_roles:
+            self.preview_role_arn = self._read_only_role(
+                f"{name}-preview", provider_arn, f"repo:{args.repo}:pull_request", account
+            )
+            self.drift_role_arn = self._read_only_role(
+                f"{name}-drift", provider_arn, f"repo:{args.repo}:ref:refs/heads/main", account
+            )
+
+        self.deploy_role_arn = role.arn
+        self.oidc_provider_arn = pulumi.Output.from_input(provider_arn)
+        self.register_outputs(
+            {
+                "deployRoleArn": self.deploy_role_arn,
+                "previewRoleArn": self.preview_role_arn,
+                "driftRoleArn": self.drift_role_arn,
+            }
+        )
+
+    @staticmethod
+    def _deploy_statements(
+        account: pulumi.Output[str], region: str, prefix: str
+    ) -> list[dict[str, Any]]:
+        bucket = account.apply(state_bucket_name)
+        return [
+            {
+                "Sid": "ManageTheStacksServicesInItsRegion",
+                "Effect": "Allow",
+                "Action": [f"{service}:*" for service in DEPLOY_SERVICES],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            },
+            {
+                "Sid": "ManageOnlyTheStacksRoles",
+                "Effect": "Allow",
+                "Action": STACK_ROLE_ACTIONS,
+                "Resource": [
+                    pulumi.Output.format("arn:aws:iam::{0}:role/{1}-*", account, prefix),
+                    pulumi.Output.format("arn:aws:iam::{0}:policy/{1}-*", account, prefix),
+                ],
+            },
+            {
+                "Sid": "ReadTheGithubOidcProvider",
+                "Effect": "Allow",
+                "Action": ["iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviders"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ServiceLinkedRolesOfTheServicesUsed",
+                "Effect": "Allow",
+                "Action": ["iam:CreateServiceLinkedRole"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "iam:AWSServiceName": [
+                            "ecs.amazonaws.com",
+                            "elasticache.amazonaws.com",
+                            "rds.amazonaws.com",
+                            "elasticloadbalancing.amazonaws.com",
+                            "ecs.application-autoscaling.amazonaws.com",
+                        ]
+                    }
+                },
+            },
+            {
+                "Sid": "DnsRecordsForCertificatesAndAliases",
+                "Effect": "Allow",
+                "Action": [
+                    "route53:GetHostedZone",
+                    "route53:ListResourceRecordSets",
+                    "route53:ChangeResourceRecordSets",
+                    "route53:GetChange",
+                    "route53:ListHostedZones",
+                ],
+                "Resource": ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"],
+            },
+            {
+                "Sid": "PulumiStateBucket",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                "Resource": [
+                    pulumi.Output.concat("arn:aws:s3:::", bucket),
+                    pulumi.Output.concat("arn:aws:s3:::", bucket, "/*"),
+                ],
+            },
+        ]
+
+    @staticmethod
+    def _deny_statements(
+        account: pulumi.Output[str], role_name: str, boundary_name: str
+    ) -> list[dict[str, Any]]:
+        return [
+            {
+                "Sid": "NoUsersOrKeys",
+                "Effect": "Deny",
+                "Action": ESCALATION_ACTIONS,
+                "Resource": "*",
+            },
+            {
+                "Sid": "NoAdministratorPolicies",
+                "Effect": "Deny",
+                "Action": ["iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy"],
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"iam:PolicyARN": ADMIN_POLICIES}},
+            },
+            {
+                # Changing the deploy role or its boundary takes an administrator.
+                "Sid": "CannotWidenItself",
+                "Effect": "Deny",
+                "Action": SELF_PROTECTING_ACTIONS,
+                "Resource": [
+                    pulumi.Output.format("arn:aws:iam::{0}:role/{1}", account, role_name),
+                    pulumi.Output.format("arn:aws:iam::{0}:policy/{1}", account, boundary_name),
+                ],
+            },
+        ]
+
+    def _read_only_role(
+        self,
+        name: str,
+        provider_arn: pulumi.Input[str],
+        subject: str,
+        account: pulumi.Output[str],
+    ) -> pulumi.Output[str]:
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=naming.physical_name(name, max_length=64),
+            description=f"GitHub Actions read-only access for {subject}",
+            assume_role_policy=trust_policy(provider_arn, subject),
+            max_session_duration=3600,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-read-only", role=role.name, policy_arn=READ_ONLY_POLICY, opts=child
+        )
+        bucket = account.apply(state_bucket_name)
+        aws.iam.RolePolicy(
+            f"{name}-state",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "ReadState",
+                            "Effect": "Allow",
+                            "Action": ["s3:GetObject", "s3:ListBucket"],
+                            "Resource": [
+                                pulumi.Output.concat("arn:aws:s3:::", bucket),
+                                pulumi.Output.concat("arn:aws:s3:::", bucket, "/*"),
+                            ],
+                        },
+                        {
+                            "Sid": "TakeAndReleaseStackLocks",
+                            "Effect": "Allow",
+                            "Action": ["s3:PutObject", "s3:DeleteObject"],
+                            "Resource": [
+                                pulumi.Output.concat("arn:aws:s3:::", bucket, "/.pulumi/locks/*")
+                            ],
+                        },
+                        {
+                            "Sid": "DecryptStackSecrets",
+                            "Effect": "Allow",
+                            "Action": ["kms:Decrypt"],
+                            "Resource": "*",
+                            "Condition": {
+                                "ForAnyValue:StringEquals": {
+                                    "kms:ResourceAliases": SECRETS_KEY_ALIAS
+                                }
+                            },
+                        },
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        return role.arn
+
+
+def repository_variables(identity: CiIdentity) -> dict[str, pulumi.Input[str]]:
+    """The read-only role ARNs the preview and drift workflows use (where this stack owns them)."""
+    if identity.preview_role_arn is None or identity.drift_role_arn is None:
+        return {}
+    return {
+        "AWS_PREVIEW_ROLE_ARN": identity.preview_role_arn,
+        "AWS_DRIFT_ROLE_ARN": identity.drift_role_arn,
+    }

@@ -1,0 +1,1 @@
+"""Gcp components."""

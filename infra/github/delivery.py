@@ -1,0 +1,201 @@
+"""`GithubDelivery`: the GitHub side of delivery for one stack.
+
+- The stack's own GitHub environment: required reviewers (looked up by team or
+  user name), `prevent_self_review`, no admin bypass, a wait timer, and a
+  custom deployment policy naming exactly the branches or tags that may deploy.
+  Production adds an earlier `production-approval` environment with a disjoint
+  reviewer team: GitHub environments accept one approval each, so two chained
+  gates make two different people approve.
+- Environment variables from the stack's own outputs (deploy role ARN, ECR
+  registry, cluster and service names, GCP identity, Vercel project id).
+  Environment secrets only for third-party tokens, from Pulumi secret config.
+- Where the stack owns them (`github.ownsRulesets`), the repository rulesets:
+  `main` needs a reviewed pull request (stale reviews dismissed, last-push
+  approval), the required status checks, linear history, no force pushes and no
+  deletion; release tags (`v*`, `rc-*`) cannot be moved or deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_github as github
+
+from infra.config import GithubEnvironmentConfig
+
+RELEASE_TAGS = ("refs/tags/v*", "refs/tags/rc-*")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GithubDeliveryArgs:
+    repository: str
+    environment: GithubEnvironmentConfig
+    approval_environment: GithubEnvironmentConfig | None = None
+    variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Repository-wide variables (the account's read-only role ARNs), from their owning stack.
+    repository_variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    owns_rulesets: bool = False
+    required_checks: Sequence[str] = ()
+    required_approvals: int = 1
+
+    def __post_init__(self) -> None:
+        problems = []
+        for env in filter(None, (self.environment, self.approval_environment)):
+            if env.require_approval and env.reviewers.empty:
+                problems.append(f"environment {env.name} requires approval but has no reviewers")
+        if self.owns_rulesets and not self.required_checks:
+            problems.append("rulesets need required_checks")
+        overlap = set(self.variables) & set(self.secrets)
+        if overlap:
+            problems.append(f"{', '.join(sorted(overlap))} is both a variable and a secret")
+        if problems:
+            raise ValueError("GithubDeliveryArgs: " + "; ".join(problems))
+
+
+class GithubDelivery(pulumi.ComponentResource):
+    environment_name: str
+
+    def __init__(
+        self, name: str, args: GithubDeliveryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("aevon:github:GithubDelivery", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        if args.approval_environment is not None:
+            self._environment(f"{name}-approval", args.repository, args.approval_environment)
+        environment = self._environment(f"{name}-env", args.repository, args.environment)
+
+        for key, value in sorted(args.variables.items()):
+            github.ActionsEnvironmentVariable(
+                f"{name}-var-{key.lower().replace('_', '-')}",
+                repository=args.repository,
+                environment=environment.environment,
+                variable_name=key,
+                value=value,
+                opts=child,
+            )
+        for key, value in sorted(args.secrets.items()):
+            github.ActionsEnvironmentSecret(
+                f"{name}-secret-{key.lower().replace('_', '-')}",
+                repository=args.repository,
+                environment=environment.environment,
+                secret_name=key,
+                plaintext_value=pulumi.Output.secret(value),
+                opts=child,
+            )
+        for key, value in sorted(args.repository_variables.items()):
+            github.ActionsVariable(
+                f"{name}-repo-var-{key.lower().replace('_', '-')}",
+                repository=args.repository,
+                variable_name=key,
+                value=value,
+                opts=child,
+            )
+        if args.owns_rulesets:
+            self._rulesets(name, args)
+        self.environment_name = args.environment.name
+        self.register_outputs({"environment": environment.environment})
+
+    def _environment(
+        self, name: str, repository: str, env: GithubEnvironmentConfig
+    ) -> github.RepositoryEnvironment:
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        reviewers = None
+        if not env.reviewers.empty:
+            reviewers = [
+                github.RepositoryEnvironmentReviewerArgs(
+                    teams=[
+                        github.get_team_output(slug=team, opts=invoke).id.apply(int)
+                        for team in env.reviewers.teams
+                    ],
+                    users=[
+                        github.get_user_output(username=user, opts=invoke).id.apply(int)
+                        for user in env.reviewers.users
+                    ],
+                )
+            ]
+        environment = github.RepositoryEnvironment(
+            name,
+            repository=repository,
+            environment=env.name,
+            reviewers=reviewers,
+            prevent_self_review=env.prevent_self_review,
+            can_admins_bypass=False,
+            wait_timer=env.wait_timer_minutes,
+            deployment_branch_policy=github.RepositoryEnvironmentDeploymentBranchPolicyArgs(
+                protected_branches=False, custom_branch_policies=True
+            ),
+            opts=child,
+        )
+        for index, branch in enumerate(env.refs.branches):
+            github.RepositoryEnvironmentDeploymentPolicy(
+                f"{name}-branch-{index}",
+                repository=repository,
+                environment=environment.environment,
+                branch_pattern=branch,
+                opts=child,
+            )
+        for index, tag in enumerate(env.refs.tags):
+            github.RepositoryEnvironmentDeploymentPolicy(
+                f"{name}-tag-{index}",
+                repository=repository,
+                environment=environment.environment,
+                tag_pattern=tag,
+                opts=child,
+            )
+        return environment
+
+    def _rulesets(self, name: str, args: GithubDeliveryArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        github.RepositoryRuleset(
+            f"{name}-main",
+            name="main",
+            repository=args.repository,
+            target="branch",
+            enforcement="active",
+            conditions=github.RepositoryRulesetConditionsArgs(
+                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                    includes=["~DEFAULT_BRANCH"], excludes=[]
+                )
+            ),
+            rules=github.RepositoryRulesetRulesArgs(
+                deletion=True,
+                non_fast_forward=True,
+                required_linear_history=True,
+                pull_request=github.RepositoryRulesetRulesPullRequestArgs(
+                    required_approving_review_count=args.required_approvals,
+                    dismiss_stale_reviews_on_push=True,
+                    require_last_push_approval=True,
+                    required_review_thread_resolution=True,
+                ),
+                required_status_checks=github.RepositoryRulesetRulesRequiredStatusChecksArgs(
+                    strict_required_status_checks_policy=True,
+                    required_checks=[
+                        github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(
+                            context=check
+                        )
+                        for check in args.required_checks
+                    ],
+                ),
+            ),
+            opts=child,
+        )
+        github.RepositoryRuleset(
+            f"{name}-release-tags",
+            name="release-tags",
+            repository=args.repository,
+            target="tag",
+            enforcement="active",
+            conditions=github.RepositoryRulesetConditionsArgs(
+                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                    includes=list(RELEASE_TAGS), excludes=[]
+                )
+            ),
+            rules=github.RepositoryRulesetRulesArgs(
+                deletion=True, non_fast_forward=True, update=True
+            ),
+            opts=child,
+        )

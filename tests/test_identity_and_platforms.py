@@ -1,0 +1,611 @@
+"""Keyless CI identity, GKE, Vercel and GitHub: components, real stacks, ownership, bad config."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+
+import pytest
+from pulumi.runtime import rpc
+
+from infra.aws.ci_identity import ADMIN_POLICIES, CiIdentity, CiIdentityArgs
+from infra.config import (
+    ConfigError,
+    GithubEnvironmentConfig,
+    VercelTarget,
+    check_single_ownership,
+    parse,
+)
+from infra.gcp.ci_identity import GcpCiIdentity, GcpCiIdentityArgs
+from infra.gcp.gke import GkePlatform, GkePlatformArgs, NodePool
+from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
+from infra.vercel.frontend import VercelFrontend, VercelFrontendArgs
+from tests.conftest import (
+    STACKS,
+    TEST_SECRET_VALUE,
+    Inventory,
+    RecordingMonitor,
+    build,
+    stack_config,
+    stack_file,
+)
+
+AUD = "token.actions.githubusercontent.com:aud"
+SUB = "token.actions.githubusercontent.com:sub"
+
+
+def _trust(role: Any) -> dict[str, Any]:
+    (statement,) = json.loads(role.input("assumeRolePolicy"))["Statement"]
+    return statement
+
+
+# ------------------------------------------------------------------ AWS CI identity
+def _ci(**changes: Any) -> RecordingMonitor:
+    values: dict[str, Any] = {
+        "owner": "aevon-os",
+        "repository": "aevon-infra",
+        "environment": "production",
+        "create_oidc_provider": False,
+        "account_roles": True,
+        "region": "us-east-1",
+    }
+    values.update(changes)
+    return build(lambda: CiIdentity("ci", CiIdentityArgs(**values)).deploy_role_arn)
+
+
+def test_deploy_role_trust_pins_aud_and_sub_exactly() -> None:
+    rec = _ci()
+    statement = _trust(rec.named("ci-deploy-role"))
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"]["Federated"].endswith(
+        "oidc-provider/token.actions.githubusercontent.com"
+    )
+    assert statement["Condition"] == {
+        "StringEquals": {
+            AUD: "sts.amazonaws.com",
+            SUB: "repo:aevon-os/aevon-infra:environment:production",
+        }
+    }
+
+
+def test_read_only_roles_trust_pull_requests_and_main_only() -> None:
+    rec = _ci()
+    assert (
+        _trust(rec.named("ci-preview-role"))["Condition"]["StringEquals"][SUB]
+        == "repo:aevon-os/aevon-infra:pull_request"
+    )
+    assert (
+        _trust(rec.named("ci-drift-role"))["Condition"]["StringEquals"][SUB]
+        == "repo:aevon-os/aevon-infra:ref:refs/heads/main"
+    )
+    for name in ("ci-preview-read-only", "ci-drift-read-only"):
+        assert rec.named(name).input("policyArn") == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+def test_deploy_role_is_scoped_and_capped_by_a_boundary() -> None:
+    rec = _ci()
+    role = rec.named("ci-deploy-role")
+    boundary = rec.named("ci-deploy-boundary")
+    assert role.input("permissionsBoundary") == boundary.outputs["arn"]
+    policy = json.loads(rec.named("ci-deploy-policy").input("policy"))
+    for statement in policy["Statement"]:
+        assert "*" not in statement["Action"]
+        if any(a.endswith(":*") for a in statement["Action"]):
+            assert statement["Condition"] == {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
+    iam = next(s for s in policy["Statement"] if s["Sid"] == "ManageOnlyTheStacksRoles")
+    assert iam["Resource"] == [
+        "arn:aws:iam::123456789012:role/aevon-test-*",
+        "arn:aws:iam::123456789012:policy/aevon-test-*",
+    ]
+    denies = {
+        s["Sid"]: s
+        for s in json.loads(boundary.input("policy"))["Statement"]
+        if s["Effect"] == "Deny"
+    }
+    assert (
+        denies["NoAdministratorPolicies"]["Condition"]["ArnEquals"]["iam:PolicyARN"]
+        == ADMIN_POLICIES
+    )
+    assert "iam:CreateAccessKey" in denies["NoUsersOrKeys"]["Action"]
+    assert (
+        "arn:aws:iam::123456789012:role/aevon-test-ci-deploy"
+        in denies["CannotWidenItself"]["Resource"]
+    )
+    for attachment in rec.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        assert attachment.input("policyArn") not in ADMIN_POLICIES
+
+
+def test_oidc_provider_is_created_or_looked_up_by_config() -> None:
+    looked_up = _ci(create_oidc_provider=False, account_roles=False)
+    assert looked_up.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    assert looked_up.of_type("aws:iam/role:Role") == [looked_up.named("ci-deploy-role")]
+    created = _ci(create_oidc_provider=True)
+    (provider,) = created.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert provider.input("clientIdLists") == ["sts.amazonaws.com"]
+    assert (
+        _trust(created.named("ci-deploy-role"))["Principal"]["Federated"] == provider.outputs["arn"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("owner", "aevon-*"), ("repository", "*"), ("environment", "prod:*")]
+)
+def test_a_wildcard_in_the_subject_is_refused(field: str, value: str) -> None:
+    values: dict[str, Any] = {"owner": "o", "repository": "r", "environment": "e", "create_oidc_provider": False,
+                              "account_roles": False, "region": "us-east-1"}  # fmt: skip
+    values[field] = value
+    with pytest.raises(ValueError, match="must be a literal name"):
+        CiIdentityArgs(**values)
+
+
+# ------------------------------------------------------------------ GKE
+def _gke(autopilot: bool = True, **changes: Any) -> RecordingMonitor:
+    values: dict[str, Any] = {
+        "project_id": "aevon-platform-test",
+        "region": "us-central1",
+        "autopilot": autopilot,
+        "regional": True,
+        "release_channel": "STABLE",
+        "subnet_cidr": ipaddress.IPv4Network("10.100.0.0/20"),
+        "pods_cidr": ipaddress.IPv4Network("10.104.0.0/14"),
+        "services_cidr": ipaddress.IPv4Network("10.108.0.0/20"),
+        "master_cidr": ipaddress.IPv4Network("172.16.0.0/28"),
+        "authorized_networks": [("vpn", ipaddress.IPv4Network("198.51.100.0/24"))],
+        "node_pool": None
+        if autopilot
+        else NodePool(machine_type="e2-standard-4", min_nodes=1, max_nodes=3),
+    }
+    values.update(changes)
+    return build(lambda: GkePlatform("gke", GkePlatformArgs(**values)).cluster_name)
+
+
+def test_autopilot_cluster_is_private_with_workload_identity_and_dataplane_v2() -> None:
+    rec = _gke()
+    (cluster,) = rec.of_type("gcp:container/cluster:Cluster")
+    assert cluster.input("enableAutopilot") is True
+    assert cluster.input("location") == "us-central1"
+    assert cluster.input("privateClusterConfig")["enablePrivateNodes"] is True
+    assert cluster.input("masterAuthorizedNetworksConfig")["cidrBlocks"] == [
+        {"cidrBlock": "198.51.100.0/24", "displayName": "vpn"}
+    ]
+    assert cluster.input("workloadIdentityConfig") == {
+        "workloadPool": "aevon-platform-test.svc.id.goog"
+    }
+    assert cluster.input("releaseChannel") == {"channel": "STABLE"}
+    assert cluster.input("datapathProvider") == "ADVANCED_DATAPATH"
+    assert cluster.input("deletionProtection") is True
+    assert cluster.protect is True
+    assert cluster.input("ipAllocationPolicy") == {
+        "clusterSecondaryRangeName": "pods",
+        "servicesSecondaryRangeName": "services",
+    }
+    (subnet,) = rec.of_type("gcp:compute/subnetwork:Subnetwork")
+    assert {r["rangeName"] for r in subnet.input("secondaryIpRanges")} == {"pods", "services"}
+    assert subnet.input("privateIpGoogleAccess") is True
+    assert len(rec.of_type("gcp:compute/routerNat:RouterNat")) == 1
+    assert rec.of_type("gcp:serviceaccount/account:Account") == []
+
+
+def test_standard_cluster_uses_a_least_privilege_node_account_and_shielded_nodes() -> None:
+    rec = _gke(autopilot=False)
+    (cluster,) = rec.of_type("gcp:container/cluster:Cluster")
+    assert cluster.input("enableShieldedNodes") is True
+    assert cluster.input("removeDefaultNodePool") is True
+    (pool,) = rec.of_type("gcp:container/nodePool:NodePool")
+    (account,) = rec.of_type("gcp:serviceaccount/account:Account")
+    config = pool.input("nodeConfig")
+    assert config["serviceAccount"] == account.outputs["email"]
+    assert config["shieldedInstanceConfig"] == {
+        "enableSecureBoot": True,
+        "enableIntegrityMonitoring": True,
+    }
+    assert config["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}
+    roles = sorted(m.input("role") for m in rec.of_type("gcp:projects/iAMMember:IAMMember"))
+    assert "roles/owner" not in roles
+    assert "roles/editor" not in roles
+    assert all(
+        r.startswith(
+            (
+                "roles/logging.",
+                "roles/monitoring.",
+                "roles/stackdriver.",
+                "roles/artifactregistry.reader",
+            )
+        )
+        for r in roles
+    )
+
+
+def test_artifact_registry_has_cleanup_policies() -> None:
+    (repo,) = _gke().of_type("gcp:artifactregistry/repository:Repository")
+    assert repo.input("format") == "DOCKER"
+    assert {p["id"]: p["action"] for p in repo.input("cleanupPolicies")} == {
+        "delete-untagged": "DELETE",
+        "keep-recent": "KEEP",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"authorized_networks": [("world", ipaddress.IPv4Network("0.0.0.0/0"))]},
+            "open to the internet",
+        ),
+        (
+            {"node_pool": NodePool(machine_type="e2-small", min_nodes=1, max_nodes=1)},
+            "Autopilot manages nodes",
+        ),
+        ({"regional": False}, "Autopilot clusters are regional"),
+    ],
+)
+def test_bad_gke_args(changes: dict[str, Any], message: str) -> None:
+    values: dict[str, Any] = {"project_id": "p", "region": "r", "autopilot": True, "regional": True, "release_channel": "REGULAR",
+                              "subnet_cidr": ipaddress.IPv4Network("10.0.0.0/20"), "pods_cidr": ipaddress.IPv4Network("10.4.0.0/14"),
+                              "services_cidr": ipaddress.IPv4Network("10.8.0.0/20"), "master_cidr": ipaddress.IPv4Network("172.16.0.0/28")}  # fmt: skip
+    values.update(changes)
+    with pytest.raises(ValueError, match=message):
+        GkePlatformArgs(**values)
+
+
+def test_gcp_workload_identity_pins_the_repository_and_environment() -> None:
+    rec = build(
+        lambda: (
+            GcpCiIdentity(
+                "gcp-ci",
+                GcpCiIdentityArgs(
+                    project_id="p",
+                    owner="aevon-os",
+                    repository="aevon-infra",
+                    environment="staging",
+                ),
+            ).provider_name
+        )
+    )
+    (provider,) = rec.of_type("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
+    assert provider.input("attributeCondition") == 'assertion.repository == "aevon-os/aevon-infra"'
+    assert provider.input("oidc") == {"issuerUri": "https://token.actions.githubusercontent.com"}
+    (binding,) = rec.of_type("gcp:serviceaccount/iAMMember:IAMMember")
+    assert binding.input("role") == "roles/iam.workloadIdentityUser"
+    assert binding.input("member").endswith(
+        "/subject/repo:aevon-os/aevon-infra:environment:staging"
+    )
+    roles = sorted(m.input("role") for m in rec.of_type("gcp:projects/iAMMember:IAMMember"))
+    assert roles == ["roles/artifactregistry.writer", "roles/container.developer"]
+
+
+# ------------------------------------------------------------------ Vercel
+def _vercel(
+    owns: bool, target: VercelTarget = VercelTarget.PRODUCTION, **changes: Any
+) -> RecordingMonitor:
+    values: dict[str, Any] = {
+        "project_name": "aevon-web",
+        "target": target,
+        "owns_project": owns,
+        "git_repository": "aevon-os/aevon-web" if owns else None,
+        "variables": {"NEXT_PUBLIC_API_URL": "https://app.aevon.dev/api"},
+        "sensitive": {"SENTRY_AUTH_TOKEN": "t0ken"}
+        if target is not VercelTarget.DEVELOPMENT
+        else {},
+    }
+    values.update(changes)
+    return build(lambda: VercelFrontend("frontend", VercelFrontendArgs(**values)).project_id)
+
+
+def test_owning_stack_creates_the_protected_nextjs_project() -> None:
+    rec = _vercel(owns=True, domain="www.aevon.dev")
+    (project,) = rec.of_type("vercel:index/project:Project")
+    assert project.input("framework") == "nextjs"
+    assert project.input("gitRepository")["repo"] == "aevon-os/aevon-web"
+    assert project.input("gitForkProtection") is True
+    assert project.input("vercelAuthentication") == {"deploymentType": "standard_protection"}
+    assert rec.named("frontend-domain").input("domain") == "www.aevon.dev"
+
+
+def test_other_stacks_manage_only_their_targets_variables() -> None:
+    rec = _vercel(owns=False, target=VercelTarget.PREVIEW)
+    assert rec.of_type("vercel:index/project:Project") == []
+    variables = {
+        v.input("key"): v
+        for v in rec.of_type("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")
+    }
+    assert all(v.input("targets") == ["preview"] for v in variables.values())
+    assert variables["SENTRY_AUTH_TOKEN"].input("sensitive") is True
+    assert variables["SENTRY_AUTH_TOKEN"].is_secret_input("value")
+    assert variables["NEXT_PUBLIC_API_URL"].input("sensitive") is False
+
+
+def test_vercel_refuses_sensitive_variables_on_development() -> None:
+    with pytest.raises(ValueError, match="development target"):
+        VercelFrontendArgs(
+            project_name="p",
+            target=VercelTarget.DEVELOPMENT,
+            owns_project=False,
+            sensitive={"X": "y"},
+        )
+
+
+# ------------------------------------------------------------------ GitHub
+def _env(**values: Any) -> GithubEnvironmentConfig:
+    return GithubEnvironmentConfig.model_validate(values)
+
+
+def _github(**changes: Any) -> RecordingMonitor:
+    values: dict[str, Any] = {
+        "repository": "aevon-infra",
+        "environment": _env(name="production", requireApproval=True, reviewers={"teams": ["platform-leads"]},
+                            waitTimerMinutes=5, refs={"tags": ["v*"]}),
+        "approval_environment": _env(name="production-approval", requireApproval=True,
+                                     reviewers={"teams": ["release-managers"]}, refs={"tags": ["v*"]}),
+        "variables": {"AWS_DEPLOY_ROLE_ARN": "arn:aws:iam::123456789012:role/d"},
+        "secrets": {"SENTRY_AUTH_TOKEN": "t0ken"},
+        "owns_rulesets": True,
+        "required_checks": ["ci", "preview prod"],
+    }  # fmt: skip
+    values.update(changes)
+    return build(lambda: GithubDelivery("github", GithubDeliveryArgs(**values)).environment_name)
+
+
+def test_production_environment_gates_with_reviewers_timer_and_tag_policy() -> None:
+    rec = _github()
+    environments = {
+        e.input("environment"): e
+        for e in rec.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")
+    }
+    production, gate = environments["production"], environments["production-approval"]
+    assert production.input("waitTimer") == 5
+    assert production.input("preventSelfReview") is True
+    assert production.input("canAdminsBypass") is False
+    assert production.input("deploymentBranchPolicy") == {
+        "protectedBranches": False,
+        "customBranchPolicies": True,
+    }
+    # two gates, two disjoint teams: two different people approve a production deploy
+    assert production.input("reviewers")[0]["teams"] != gate.input("reviewers")[0]["teams"]
+    policies = rec.of_type(
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+    )
+    assert {(p.input("environment"), p.input("tagPattern")) for p in policies} == {
+        ("production", "v*"),
+        ("production-approval", "v*"),
+    }
+
+
+def test_environment_variables_and_secrets() -> None:
+    rec = _github()
+    (variable,) = rec.of_type("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")
+    assert (variable.input("variableName"), variable.input("environment")) == (
+        "AWS_DEPLOY_ROLE_ARN",
+        "production",
+    )
+    (secret,) = rec.of_type("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret")
+    assert secret.is_secret_input("plaintextValue")
+
+
+def test_rulesets_protect_main_and_release_tags() -> None:
+    rec = _github()
+    rulesets = {
+        r.input("name"): r for r in rec.of_type("github:index/repositoryRuleset:RepositoryRuleset")
+    }
+    main = rulesets["main"].input("rules")
+    assert main["deletion"] is True
+    assert main["nonFastForward"] is True
+    assert main["requiredLinearHistory"] is True
+    assert main["pullRequest"]["dismissStaleReviewsOnPush"] is True
+    assert main["pullRequest"]["requireLastPushApproval"] is True
+    assert main["pullRequest"]["requiredApprovingReviewCount"] == 1
+    assert [c["context"] for c in main["requiredStatusChecks"]["requiredChecks"]] == [
+        "ci",
+        "preview prod",
+    ]
+    tags = rulesets["release-tags"]
+    assert tags.input("target") == "tag"
+    assert tags.input("conditions")["refName"]["includes"] == ["refs/tags/v*", "refs/tags/rc-*"]
+    assert (
+        _github(owns_rulesets=False).of_type("github:index/repositoryRuleset:RepositoryRuleset")
+        == []
+    )
+
+
+# ------------------------------------------------------------------ the real stacks
+def test_gke_is_off_in_dev_and_on_in_staging_and_prod(inventories: dict[str, Inventory]) -> None:
+    assert inventories["dev"].of_type("gcp:container/cluster:Cluster") == []
+    for stack in ("staging", "prod"):
+        (cluster,) = inventories[stack].of_type("gcp:container/cluster:Cluster")
+        assert cluster.input("location") == "us-central1", "regional"
+
+
+def test_each_stack_trusts_exactly_its_own_environment(inventory: Inventory) -> None:
+    role = inventory.by_name("ci-deploy-role")
+    environment = stack_file(inventory.stack)["config"]["aevon:github"]["environment"]["name"]
+    assert (
+        _trust(role)["Condition"]["StringEquals"][SUB]
+        == f"repo:aevon-os/aevon-infra:environment:{environment}"
+    )
+    names = {
+        e.input("environment")
+        for e in inventory.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")
+    }
+    assert environment in names
+
+
+def test_github_variables_come_from_the_stacks_own_outputs(inventory: Inventory) -> None:
+    variables = {
+        v.input("variableName"): v.input("value")
+        for v in inventory.of_type(
+            "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
+        )
+    }
+    assert variables["AWS_DEPLOY_ROLE_ARN"] == inventory.outputs["deployRoleArn"]
+    assert variables["ECR_REGISTRY"] == inventory.outputs["ecrRegistry"]
+    assert variables["ECS_CLUSTER"] == inventory.outputs["ecsClusterName"]
+    assert json.loads(variables["ECS_SERVICES"]) == inventory.outputs["ecsServiceNames"]
+    assert variables["VERCEL_PROJECT_ID"] == inventory.outputs["vercelProjectId"]
+    gcp = stack_file(inventory.stack)["config"]["aevon:gcp"]["enabled"]
+    assert ("GCP_WORKLOAD_IDENTITY_PROVIDER" in variables) is gcp
+
+
+def test_no_shared_object_is_managed_by_two_stacks(inventories: dict[str, Inventory]) -> None:
+    """Evaluate all three stacks: every GitHub, Vercel and account-level object has one owner."""
+
+    def shared(inv: Inventory) -> set[tuple[str, str]]:
+        keys = set()
+        for r in inv.custom():
+            if r.type.startswith("github:"):
+                keys.add(
+                    (
+                        r.type,
+                        f"{r.input('environment')}:{r.input('name')}:{r.input('variableName')}:{r.input('secretName')}:{r.input('tagPattern')}:{r.input('branchPattern')}",
+                    )
+                )
+            elif r.type.startswith("vercel:"):
+                keys.add(
+                    (
+                        r.type,
+                        f"{r.input('name')}:{r.input('domain')}:{r.input('key')}:{r.input('targets')}",
+                    )
+                )
+            elif r.type in ("aws:iam/openIdConnectProvider:OpenIdConnectProvider",):
+                keys.add((r.type, r.input("url")))
+            elif r.name.startswith(("ci-preview", "ci-drift")):
+                keys.add((r.type, r.name))
+        return keys
+
+    seen: dict[tuple[str, str], str] = {}
+    for stack, inv in inventories.items():
+        for key in shared(inv):
+            assert key not in seen, f"{key} is managed by both {seen[key]} and {stack}"
+            seen[key] = stack
+    assert any(t.startswith("vercel:index/project:") for t, _ in seen)
+    assert any(t.startswith("github:index/repositoryRuleset") for t, _ in seen)
+
+
+def test_real_stack_files_claim_each_shared_object_once() -> None:
+    check_single_ownership({s: parse("aevon", s, stack_config(s)[0]) for s in STACKS})
+
+
+def _with(stack: str, key: str, **changes: Any) -> dict[str, Any]:
+    config, _ = stack_config(stack)
+    raw: dict[str, Any] = dict(config)
+    section = dict(stack_file(stack)["config"][f"aevon:{key}"])
+    section.update(changes)
+    raw[f"aevon:{key}"] = section
+    return raw
+
+
+def test_vercel_target_owned_twice_is_one_clear_error() -> None:
+    configs = {s: parse("aevon", s, stack_config(s)[0]) for s in STACKS}
+    configs["staging"] = parse("aevon", "staging", _with("staging", "vercel", target="production"))
+    with pytest.raises(
+        ConfigError,
+        match=r"vercel-target:aevon/aevon-web:production: stack 'staging' \(aevon:vercel.target\), stack 'prod'",
+    ):
+        check_single_ownership(configs)
+
+
+def test_rulesets_and_project_owned_twice_are_refused() -> None:
+    configs = {s: parse("aevon", s, stack_config(s)[0]) for s in STACKS}
+    configs["dev"] = parse(
+        "aevon", "dev", _with("dev", "vercel", ownsProject=True, gitRepository="aevon-os/aevon-web")
+    )
+    with pytest.raises(ConfigError, match="vercel-project:aevon/aevon-web"):
+        check_single_ownership(configs)
+
+
+@pytest.mark.parametrize(
+    ("stack", "key", "changes", "message"),
+    [
+        (
+            "prod",
+            "github",
+            {"owner": "aevon-*"},
+            r"aevon:github.owner = \"aevon-\*\": must be a literal GitHub name",
+        ),
+        (
+            "staging",
+            "github",
+            {
+                "environment": {
+                    "name": "staging",
+                    "requireApproval": True,
+                    "refs": {"tags": ["rc-*"]},
+                }
+            },
+            "requires approval but lists no reviewers",
+        ),
+        (
+            "prod",
+            "github",
+            {
+                "environment": {
+                    "name": "production",
+                    "requireApproval": True,
+                    "reviewers": {"teams": ["a"]},
+                    "waitTimerMinutes": 50000,
+                    "refs": {"tags": ["v*"]},
+                }
+            },
+            r"aevon:github.environment.waitTimerMinutes = 50000: Input should be less than or equal to 43200",
+        ),
+        (
+            "prod",
+            "github",
+            {
+                "approvalEnvironment": {
+                    "name": "production-approval",
+                    "requireApproval": True,
+                    "reviewers": {"teams": ["platform-leads"]},
+                    "refs": {"tags": ["v*"]},
+                }
+            },
+            "share reviewers \\(platform-leads\\)",
+        ),
+        (
+            "staging",
+            "gcp",
+            {"authorizedNetworks": [{"name": "anyone", "cidr": "0.0.0.0/0"}]},
+            "never 0.0.0.0/0",
+        ),
+        ("staging", "gcp", {"projectId": None}, "enabled needs projectId"),
+        ("staging", "gcp", {"mode": "standard"}, "nodePool is required with mode standard"),
+        ("dev", "vercel", {"target": "staging"}, "'production', 'preview' or 'development'"),
+        (
+            "dev",
+            "vercel",
+            {"domain": "dev.aevon.dev"},
+            "only the stack that owns the Vercel project",
+        ),
+        ("dev", "ci", {"githubOidcProvider": "maybe"}, "'create' or 'lookup'"),
+    ],
+)
+def test_bad_identity_and_platform_config(
+    stack: str, key: str, changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse("aevon", stack, _with(stack, key, **changes))
+
+
+def test_third_party_tokens_must_be_secret_config() -> None:
+    config, _ = stack_config("dev")
+    raw = {**config, "aevon:thirdPartyTokens": {"SENTRY_AUTH_TOKEN": "plain"}}
+    with pytest.raises(
+        ConfigError, match="set in plaintext; set it with `pulumi config set --secret"
+    ):
+        parse("aevon", "dev", raw, secret_keys=set())
+    cfg = parse("aevon", "dev", raw, secret_keys={"aevon:thirdPartyTokens"})
+    assert cfg.third_party_tokens == {"SENTRY_AUTH_TOKEN": "plain"}
+
+
+def test_a_secret_token_reaches_github_only_as_a_secret() -> None:
+    from tests.conftest import run_stack
+
+    inv = run_stack(
+        "dev", {"aevon:thirdPartyTokens": {"SENTRY_AUTH_TOKEN": {"secure": "v1:encrypted"}}}
+    )
+    (secret,) = inv.of_type("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret")
+    assert secret.input("secretName") == "SENTRY_AUTH_TOKEN"
+    assert secret.is_secret_input("plaintextValue")
+    assert rpc.unwrap_rpc_secret(secret.inputs["plaintextValue"]) == TEST_SECRET_VALUE
+    for key, value in inv.outputs.items():
+        assert TEST_SECRET_VALUE not in json.dumps(value), key
