@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -73,3 +73,47 @@ class AlarmTopic(pulumi.ComponentResource):
             )
         self.topic_arn = topic.arn
         self.register_outputs({"topicArn": self.topic_arn})
+
+
+def metric_alarm(
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    description: str,
+    topic_arn: pulumi.Input[str],
+    threshold: float,
+    comparison: str,
+    evaluation_periods: int,
+    namespace: str | None = None,
+    metric_name: str | None = None,
+    dimensions: Mapping[str, pulumi.Input[str]] | None = None,
+    statistic: str | None = None,
+    extended_statistic: str | None = None,
+    metric_queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] | None = None,
+    treat_missing_data: str = "notBreaching",
+) -> aws.cloudwatch.MetricAlarm:
+    """A one-minute CloudWatch alarm that notifies `topic_arn` on alarm and on recovery.
+
+    Either a single metric (namespace, metric_name, dimensions and a statistic) or
+    metric-math `metric_queries`.
+    """
+    single = metric_queries is None
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        name=naming.physical_name(name, max_length=255),
+        alarm_description=description,
+        namespace=namespace,
+        metric_name=metric_name,
+        dimensions=dimensions,
+        statistic=statistic,
+        extended_statistic=extended_statistic,
+        period=60 if single else None,
+        metric_queries=metric_queries,
+        evaluation_periods=evaluation_periods,
+        threshold=threshold,
+        comparison_operator=comparison,
+        treat_missing_data=treat_missing_data,
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

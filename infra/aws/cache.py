@@ -79,27 +79,14 @@ class RedisCache(pulumi.ComponentResource):
         sg = args.network.security_group(
             f"{name}-sg", description=f"{identifier}: {args.engine} from app workloads", parent=self
         )
-        for label, client_sg in sorted(args.clients.items()):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-{label}",
-                security_group_id=sg.id,
-                referenced_security_group_id=client_sg,
-                ip_protocol="tcp",
-                from_port=PORT,
-                to_port=PORT,
-                description=f"{args.engine} from {label}",
-                opts=child,
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-to-{label}-egress",
-                security_group_id=client_sg,
-                referenced_security_group_id=sg.id,
-                ip_protocol="tcp",
-                from_port=PORT,
-                to_port=PORT,
-                description=f"{label} to {args.engine}",
-                opts=child,
-            )
+        args.network.admit_clients(
+            name,
+            security_group_id=sg.id,
+            clients=args.clients,
+            port=PORT,
+            service=args.engine,
+            parent=self,
+        )
 
         token = random.RandomPassword(
             f"{name}-auth-token",

@@ -26,6 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.alarms import metric_alarm
 from infra.config import FARGATE_MEMORY
 
 CONTAINER_USER = "10001:10001"
@@ -449,42 +450,34 @@ class FargateService(pulumi.ComponentResource):
             )
 
     def _alarms(self, name: str, args: FargateServiceArgs, service: aws.ecs.Service) -> None:
-        child = pulumi.ResourceOptions(parent=self)
         dimensions = {"ClusterName": args.cluster_name, "ServiceName": service.name}
-        aws.cloudwatch.MetricAlarm(
+        metric_alarm(
             f"{name}-cpu-high",
-            name=naming.physical_name(f"{name}-cpu-high", max_length=255),
-            alarm_description=f"{name}: CPU above 85% for 10 minutes (scaling is not keeping up)",
+            parent=self,
+            description=f"{name}: CPU above 85% for 10 minutes (scaling is not keeping up)",
+            topic_arn=args.alarm_topic_arn,
             namespace="AWS/ECS",
             metric_name="CPUUtilization",
             dimensions=dimensions,
             statistic="Average",
-            period=60,
             evaluation_periods=10,
             threshold=85,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=child,
+            comparison="GreaterThanThreshold",
         )
         if args.running_task_alarm and args.min_count > 0:
-            aws.cloudwatch.MetricAlarm(
+            metric_alarm(
                 f"{name}-tasks-below-min",
-                name=naming.physical_name(f"{name}-tasks-below-min", max_length=255),
-                alarm_description=f"{name}: fewer than {args.min_count} running tasks",
+                parent=self,
+                description=f"{name}: fewer than {args.min_count} running tasks",
+                topic_arn=args.alarm_topic_arn,
                 namespace="ECS/ContainerInsights",
                 metric_name="RunningTaskCount",
                 dimensions=dimensions,
                 statistic="Minimum",
-                period=60,
                 evaluation_periods=3,
                 threshold=args.min_count,
-                comparison_operator="LessThanThreshold",
+                comparison="LessThanThreshold",
                 treat_missing_data="breaching",
-                alarm_actions=[args.alarm_topic_arn],
-                ok_actions=[args.alarm_topic_arn],
-                opts=child,
             )
 
 

@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.alarms import metric_alarm
 from infra.config import JwtConfig
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "functions" / "ingest"
@@ -280,22 +281,18 @@ class IngestionApi(pulumi.ComponentResource):
             opts=child,
         )
 
-        aws.cloudwatch.MetricAlarm(
+        metric_alarm(
             f"{name}-fn-errors",
-            name=naming.physical_name(f"{name}-fn-errors", max_length=255),
-            alarm_description="ingestion Lambda errors",
+            parent=self,
+            description="ingestion Lambda errors",
+            topic_arn=args.alarm_topic_arn,
             namespace="AWS/Lambda",
             metric_name="Errors",
             dimensions={"FunctionName": function.name},
             statistic="Sum",
-            period=60,
             evaluation_periods=5,
             threshold=5,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=child,
+            comparison="GreaterThanThreshold",
         )
 
         self.endpoint = stage.invoke_url

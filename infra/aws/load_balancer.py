@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.alarms import metric_alarm
 from infra.aws.network import Network
 from infra.config import TlsConfig
 
@@ -286,12 +287,12 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         return validation.certificate_arn
 
     def _alarms(self, name: str, args: PublicLoadBalancerArgs, lb: aws.lb.LoadBalancer) -> None:
-        child = pulumi.ResourceOptions(parent=self)
         dimensions = {"LoadBalancer": lb.arn_suffix}
-        aws.cloudwatch.MetricAlarm(
+        metric_alarm(
             f"{name}-5xx",
-            name=naming.physical_name(f"{name}-5xx", max_length=255),
-            alarm_description="load balancer and target 5xx responses above 10 a minute",
+            parent=self,
+            description="load balancer and target 5xx responses above 10 a minute",
+            topic_arn=args.alarm_topic_arn,
             metric_queries=[
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
                     id=metric_id,
@@ -314,30 +315,20 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                     id="errors", expression="FILL(elb, 0) + FILL(target, 0)", return_data=True
                 )
             ],
-            comparison_operator="GreaterThanThreshold",
-            threshold=10,
             evaluation_periods=3,
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=child,
+            threshold=10,
+            comparison="GreaterThanThreshold",
         )
-        aws.cloudwatch.MetricAlarm(
+        metric_alarm(
             f"{name}-response-time",
-            name=naming.physical_name(f"{name}-response-time", max_length=255),
-            alarm_description=(
-                f"p95 target response time above {args.response_time_alarm_seconds}s"
-            ),
+            parent=self,
+            description=f"p95 target response time above {args.response_time_alarm_seconds}s",
+            topic_arn=args.alarm_topic_arn,
             namespace="AWS/ApplicationELB",
             metric_name="TargetResponseTime",
             dimensions=dimensions,
             extended_statistic="p95",
-            period=60,
             evaluation_periods=5,
             threshold=args.response_time_alarm_seconds,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=child,
+            comparison="GreaterThanThreshold",
         )

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.alarms import metric_alarm
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum
 
@@ -174,42 +175,34 @@ class MessagePipeline(pulumi.ComponentResource):
                 opts=child,
             )
 
-        aws.cloudwatch.MetricAlarm(
+        metric_alarm(
             f"{base}-dlq-not-empty",
-            name=naming.physical_name(f"{base}-dlq-not-empty", max_length=255),
-            alarm_description=f"Messages from {role.value} reached its dead-letter queue",
+            parent=self,
+            description=f"Messages from {role.value} reached its dead-letter queue",
+            topic_arn=args.alarm_topic_arn,
             namespace="AWS/SQS",
             metric_name="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": dlq.name},
             statistic="Maximum",
-            period=60,
             evaluation_periods=1,
             threshold=0,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=child,
+            comparison="GreaterThanThreshold",
         )
-        aws.cloudwatch.MetricAlarm(
+        metric_alarm(
             f"{base}-oldest-message",
-            name=naming.physical_name(f"{base}-oldest-message", max_length=255),
-            alarm_description=(
+            parent=self,
+            description=(
                 f"{role.value}: a message has waited over {args.oldest_message_alarm_seconds}s "
                 f"(is {spec.consumer} keeping up?)"
             ),
+            topic_arn=args.alarm_topic_arn,
             namespace="AWS/SQS",
             metric_name="ApproximateAgeOfOldestMessage",
             dimensions={"QueueName": queue.name},
             statistic="Maximum",
-            period=60,
             evaluation_periods=5,
             threshold=args.oldest_message_alarm_seconds,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=child,
+            comparison="GreaterThanThreshold",
         )
         self.queue_urls[role] = queue.url
         self.queue_arns[role] = queue.arn

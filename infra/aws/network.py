@@ -13,6 +13,7 @@ fixed block with eight AZ slots, so adding an AZ never moves an existing subnet.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -366,3 +367,41 @@ class Network(pulumi.ComponentResource):
             tags=naming.name_tag(name),
             opts=pulumi.ResourceOptions(parent=parent),
         )
+
+    def admit_clients(
+        self,
+        name: str,
+        *,
+        security_group_id: pulumi.Input[str],
+        clients: Mapping[str, pulumi.Input[str]],
+        port: int,
+        service: str,
+        parent: pulumi.Resource,
+    ) -> None:
+        """Open `port` on a group to exactly `clients` (label -> their group id), both ways.
+
+        Per client: an ingress rule on the group from the client's group, and the
+        matching egress rule on the client's group, each with a description.
+        """
+        opts = pulumi.ResourceOptions(parent=parent)
+        for label, client_sg in sorted(clients.items()):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-{label}",
+                security_group_id=security_group_id,
+                referenced_security_group_id=client_sg,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"{service} from {label}",
+                opts=opts,
+            )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-to-{label}-egress",
+                security_group_id=client_sg,
+                referenced_security_group_id=security_group_id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"{label} to {service}",
+                opts=opts,
+            )
