@@ -19,7 +19,7 @@ from infra.config import OidcProviderMode, Service
 from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp import gke
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
-from infra.vercel.frontend import VercelFrontend, VercelFrontendArgs
+from infra.vercel import frontend as vercel_frontend
 
 cfg = config.load()
 aws_provider = providers.aws_provider(cfg)
@@ -225,20 +225,13 @@ gcp_provider = providers.gcp_provider(cfg)
 gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider)
 gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider)
 
-frontend = VercelFrontend(
+frontend = vercel_frontend.build_if_managed(
     "frontend",
-    VercelFrontendArgs(
-        project_name=cfg.vercel.project_name,
-        target=cfg.vercel.target,
-        owns_project=cfg.vercel.owns_project,
-        git_repository=cfg.vercel.git_repository,
-        root_directory=cfg.vercel.root_directory,
-        domain=cfg.vercel.domain,
-        variables={
-            "NEXT_PUBLIC_API_URL": pulumi.Output.concat(load_balancer.url, "/api"),
-            "INGESTION_URL": ingestion.endpoint,
-        },
-    ),
+    cfg.vercel,
+    variables={
+        "NEXT_PUBLIC_API_URL": pulumi.Output.concat(load_balancer.url, "/api"),
+        "INGESTION_URL": ingestion.endpoint,
+    },
     opts=pulumi.ResourceOptions(providers=[providers.vercel_provider(cfg)]),
 )
 
@@ -256,13 +249,16 @@ delivery = GithubDelivery(
             "ECS_SERVICES": pulumi.Output.json_dumps(
                 {s.value: n for s, n in services.service_names.items()}
             ),
-            "VERCEL_PROJECT_ID": frontend.project_id,
+            **vercel_frontend.github_variables(frontend),
             **gcp_ci_identity.github_variables(gcp_ci, gke_platform),
         },
         secrets={
             name: pulumi.Output.secret(token) for name, token in cfg.third_party_tokens.items()
         },
-        repository_variables=ci_identity.repository_variables(ci),
+        repository_variables={
+            **ci_identity.repository_variables(ci),
+            **gcp_ci_identity.repository_variables(gcp_ci, cfg.stack),
+        },
         owns_rulesets=cfg.github.owns_rulesets,
         required_checks=cfg.github.required_checks,
         required_approvals=cfg.github.required_approvals,
@@ -293,4 +289,6 @@ pulumi.export("ingestionEndpoint", ingestion.endpoint)
 pulumi.export("imageTagParameter", release.parameter_name())
 pulumi.export("deployRoleArn", ci.deploy_role_arn)
 pulumi.export("githubEnvironment", delivery.environment_name)
-pulumi.export("vercelProjectId", frontend.project_id)
+pulumi.export(
+    "vercelProjectId", vercel_frontend.github_variables(frontend).get("VERCEL_PROJECT_ID")
+)

@@ -636,6 +636,8 @@ class VercelTarget(StrEnum):
 
 
 class VercelConfig(_Model):
+    # false: this stack leaves Vercel alone (per-PR stacks, which share dev's config).
+    manage: bool = True
     team: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,47}$")
     project_name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")
     target: VercelTarget
@@ -648,6 +650,8 @@ class VercelConfig(_Model):
 
     @model_validator(mode="after")
     def _owner_only(self) -> VercelConfig:
+        if not self.manage and self.owns_project:
+            raise ValueError("ownsProject needs manage: true")
         if not self.owns_project and (self.domain is not None or self.git_repository is not None):
             raise ValueError(
                 "only the stack that owns the Vercel project sets domain and gitRepository"
@@ -898,10 +902,9 @@ def ownership(cfg: StackConfig) -> dict[str, str]:
     """The shared objects this stack manages, by a key that is the same in every stack."""
     repo = f"{cfg.github.owner}/{cfg.github.repository}"
     vercel = f"{cfg.vercel.team}/{cfg.vercel.project_name}"
-    owned = {
-        f"github-environment:{repo}:{cfg.github.environment.name}": "github.environment",
-        f"vercel-target:{vercel}:{cfg.vercel.target.value}": "vercel.target",
-    }
+    owned = {f"github-environment:{repo}:{cfg.github.environment.name}": "github.environment"}
+    if cfg.vercel.manage:
+        owned[f"vercel-target:{vercel}:{cfg.vercel.target.value}"] = "vercel.target"
     if cfg.github.approval_environment is not None:
         owned[f"github-environment:{repo}:{cfg.github.approval_environment.name}"] = (
             "github.approvalEnvironment"

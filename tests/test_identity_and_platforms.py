@@ -266,13 +266,31 @@ def test_gcp_workload_identity_pins_the_repository_and_environment() -> None:
     (provider,) = rec.of_type("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
     assert provider.input("attributeCondition") == 'assertion.repository == "aevon-os/aevon-infra"'
     assert provider.input("oidc") == {"issuerUri": "https://token.actions.githubusercontent.com"}
-    (binding,) = rec.of_type("gcp:serviceaccount/iAMMember:IAMMember")
-    assert binding.input("role") == "roles/iam.workloadIdentityUser"
-    assert binding.input("member").endswith(
-        "/subject/repo:aevon-os/aevon-infra:environment:staging"
+    bindings = {b.name: b for b in rec.of_type("gcp:serviceaccount/iAMMember:IAMMember")}
+    assert {b.input("role") for b in bindings.values()} == {"roles/iam.workloadIdentityUser"}
+    subject = lambda name: bindings[name].input("member").split("/subject/")[1]  # noqa: E731
+    assert (
+        subject("gcp-ci-deploy-workload-identity-0")
+        == "repo:aevon-os/aevon-infra:environment:staging"
     )
-    roles = sorted(m.input("role") for m in rec.of_type("gcp:projects/iAMMember:IAMMember"))
-    assert roles == ["roles/artifactregistry.writer", "roles/container.developer"]
+    assert (
+        subject("gcp-ci-infra-workload-identity-0")
+        == "repo:aevon-os/aevon-infra:environment:staging"
+    )
+    assert {
+        subject("gcp-ci-viewer-workload-identity-0"),
+        subject("gcp-ci-viewer-workload-identity-1"),
+    } == {
+        "repo:aevon-os/aevon-infra:pull_request",
+        "repo:aevon-os/aevon-infra:ref:refs/heads/main",
+    }
+    roles: dict[str, set[str]] = {}
+    for member in rec.of_type("gcp:projects/iAMMember:IAMMember"):
+        roles.setdefault(member.name.split("-")[2], set()).add(member.input("role"))
+    assert roles["deploy"] == {"roles/artifactregistry.writer", "roles/container.developer"}
+    assert roles["viewer"] == {"roles/viewer", "roles/iam.securityReviewer"}
+    assert "roles/owner" not in roles["infra"]
+    assert "roles/editor" not in roles["infra"]
 
 
 # ------------------------------------------------------------------ Vercel
@@ -609,3 +627,34 @@ def test_a_secret_token_reaches_github_only_as_a_secret() -> None:
     assert rpc.unwrap_rpc_secret(secret.inputs["plaintextValue"]) == TEST_SECRET_VALUE
     for key, value in inv.outputs.items():
         assert TEST_SECRET_VALUE not in json.dumps(value), key
+
+
+def pr_stack_overrides(number: int) -> dict[str, Any]:
+    """What `.github/workflows/pr-stack.yml` sets on top of dev's config."""
+    dev = stack_file("dev")["config"]
+    github = json.loads(json.dumps(dev["aevon:github"]))
+    github["environment"]["name"] = f"pr-{number}"
+    return {
+        "aevon:compute": {
+            **dev["aevon:compute"],
+            "imageTagSource": "config",
+            "imageTag": "0123abc",
+        },
+        "aevon:vercel": {**dev["aevon:vercel"], "manage": False},
+        "aevon:github": github,
+        "aevon:protectStatefulResources": False,
+    }
+
+
+def test_a_per_pr_stack_shares_nothing_with_the_real_stacks() -> None:
+    from tests.conftest import run_stack
+
+    overrides = pr_stack_overrides(42)
+    inv = run_stack("dev", overrides, as_stack="pr-42")
+    assert inv.of_type("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable") == []
+    (environment,) = inv.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")
+    assert environment.input("environment") == "pr-42"
+    assert inv.one("aws:ec2/vpc:Vpc").input("tags")["Name"] == "aevon-pr-42-network-vpc"
+    configs = {s: parse("aevon", s, stack_config(s)[0]) for s in STACKS}
+    configs["pr-42"] = parse("aevon", "pr-42", stack_config("dev", overrides)[0])
+    check_single_ownership(configs)

@@ -1,10 +1,16 @@
 """`GcpCiIdentity`: keyless Google Cloud access for GitHub Actions.
 
 A workload identity pool and an OIDC provider for GitHub whose
-`attribute_condition` admits tokens of exactly one repository (and, for the
-deploy binding, its deploy environment), and a deploy service account with the
-least roles CI needs: push images to Artifact Registry and roll out workloads on
-GKE. No service-account keys exist.
+`attribute_condition` admits tokens of exactly one repository, and three service
+accounts, each impersonable only by exact token subjects:
+
+- `deploy` (the stack's environment): the least roles application rollouts need,
+  pushing images to Artifact Registry and updating workloads on GKE;
+- `infra` (the stack's environment): what `pulumi up` needs for this stack's
+  Google Cloud resources, scoped to the project;
+- `viewer` (pull requests and the main branch): read only, for previews and drift.
+
+No service-account keys exist.
 """
 
 from __future__ import annotations
@@ -19,7 +25,20 @@ from infra.config import StackConfig
 from infra.gcp.gke import GkePlatform
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+# Application rollouts: push images, update workloads.
 DEPLOY_ROLES = ("roles/artifactregistry.writer", "roles/container.developer")
+# `pulumi up` of this stack's Google Cloud resources (network, cluster, registry, identity).
+INFRA_ROLES = (
+    "roles/artifactregistry.admin",
+    "roles/compute.networkAdmin",
+    "roles/container.admin",
+    "roles/iam.serviceAccountAdmin",
+    "roles/iam.serviceAccountUser",
+    "roles/iam.workloadIdentityPoolAdmin",
+    "roles/resourcemanager.projectIamAdmin",
+)
+# `pulumi preview` and drift detection: read only.
+VIEWER_ROLES = ("roles/viewer", "roles/iam.securityReviewer")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +65,8 @@ class GcpCiIdentityArgs:
 class GcpCiIdentity(pulumi.ComponentResource):
     provider_name: pulumi.Output[str]
     service_account_email: pulumi.Output[str]
+    infra_service_account_email: pulumi.Output[str]
+    viewer_service_account_email: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: GcpCiIdentityArgs, opts: pulumi.ResourceOptions | None = None
@@ -76,39 +97,69 @@ class GcpCiIdentity(pulumi.ComponentResource):
             attribute_condition=f'assertion.repository == "{args.repo}"',
             opts=child,
         )
+        environment_subject = f"repo:{args.repo}:environment:{args.environment}"
+        self.service_account_email = self._account(
+            name, "deploy", roles=DEPLOY_ROLES, subjects=[environment_subject], pool=pool, args=args
+        )
+        self.infra_service_account_email = self._account(
+            name, "infra", roles=INFRA_ROLES, subjects=[environment_subject], pool=pool, args=args
+        )
+        self.viewer_service_account_email = self._account(
+            name,
+            "viewer",
+            roles=VIEWER_ROLES,
+            subjects=[f"repo:{args.repo}:pull_request", f"repo:{args.repo}:ref:refs/heads/main"],
+            pool=pool,
+            args=args,
+        )
+        self.provider_name = provider.name
+        self.register_outputs(
+            {
+                "providerName": self.provider_name,
+                "deployServiceAccount": self.service_account_email,
+                "infraServiceAccount": self.infra_service_account_email,
+                "viewerServiceAccount": self.viewer_service_account_email,
+            }
+        )
+
+    def _account(
+        self,
+        name: str,
+        purpose: str,
+        *,
+        roles: tuple[str, ...],
+        subjects: list[str],
+        pool: gcp.iam.WorkloadIdentityPool,
+        args: GcpCiIdentityArgs,
+    ) -> pulumi.Output[str]:
+        """A service account with `roles` that exactly these token subjects may impersonate."""
+        child = pulumi.ResourceOptions(parent=self)
         account = gcp.serviceaccount.Account(
-            f"{name}-deployer",
-            account_id=naming.physical_name(f"{name}-deploy", max_length=30),
-            display_name=f"GitHub Actions deploys of {args.repo} ({args.environment})",
+            f"{name}-{purpose}",
+            account_id=naming.physical_name(f"{name}-{purpose}", max_length=30),
+            display_name=f"GitHub Actions {purpose} for {args.repo} ({args.environment})",
             opts=child,
         )
         member = account.email.apply(lambda email: f"serviceAccount:{email}")
-        for role in DEPLOY_ROLES:
+        for role in roles:
             gcp.projects.IAMMember(
-                f"{name}-deployer-{role.split('/')[-1].replace('.', '-')}",
+                f"{name}-{purpose}-{role.split('/')[-1].replace('.', '-')}",
                 project=args.project_id,
                 role=role,
                 member=member,
                 opts=child,
             )
-        # Only deploy jobs of this repository's environment may impersonate the account.
-        gcp.serviceaccount.IAMMember(
-            f"{name}-deployer-workload-identity",
-            service_account_id=account.name,
-            role="roles/iam.workloadIdentityUser",
-            member=pulumi.Output.format(
-                "principal://iam.googleapis.com/{0}/subject/repo:{1}:environment:{2}",
-                pool.name,
-                args.repo,
-                args.environment,
-            ),
-            opts=child,
-        )
-        self.provider_name = provider.name
-        self.service_account_email = account.email
-        self.register_outputs(
-            {"providerName": self.provider_name, "serviceAccount": self.service_account_email}
-        )
+        for index, subject in enumerate(subjects):
+            gcp.serviceaccount.IAMMember(
+                f"{name}-{purpose}-workload-identity-{index}",
+                service_account_id=account.name,
+                role="roles/iam.workloadIdentityUser",
+                member=pulumi.Output.format(
+                    "principal://iam.googleapis.com/{0}/subject/{1}", pool.name, subject
+                ),
+                opts=child,
+            )
+        return account.email
 
 
 def build_if_enabled(
@@ -138,8 +189,22 @@ def github_variables(
     variables: dict[str, pulumi.Input[str]] = {
         "GCP_WORKLOAD_IDENTITY_PROVIDER": identity.provider_name,
         "GCP_SERVICE_ACCOUNT": identity.service_account_email,
+        "GCP_INFRA_SERVICE_ACCOUNT": identity.infra_service_account_email,
     }
     if platform is not None:
         variables["GAR_REPOSITORY"] = platform.registry_url
         variables["GKE_CLUSTER"] = platform.cluster_name
     return variables
+
+
+def repository_variables(
+    identity: GcpCiIdentity | None, stack: str
+) -> dict[str, pulumi.Input[str]]:
+    """Per-stack repository variables for the environment-less preview and drift jobs."""
+    if identity is None:
+        return {}
+    suffix = stack.upper().replace("-", "_")
+    return {
+        f"GCP_WORKLOAD_IDENTITY_PROVIDER_{suffix}": identity.provider_name,
+        f"GCP_VIEWER_SERVICE_ACCOUNT_{suffix}": identity.viewer_service_account_email,
+    }

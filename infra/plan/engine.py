@@ -647,15 +647,20 @@ def _start(
 
 
 def run_stack(
-    stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    project_dir: Path = ROOT,
+    as_stack: str | None = None,
 ) -> Inventory:
     """Run the real entry point with the stack's real config and return what it registered.
 
     As the language host does: cwd = the project's `main` directory, `runpy.run_path` of it.
+    `as_stack` runs another stack name with this stack's config (`pulumi config cp`).
     """
     project = project_file(project_dir)
     main_dir = (project_dir / project.get("main", ".")).resolve()
     config, secret_keys = stack_config(stack, overrides, project_dir)
+    stack = as_stack or stack
     monitor = _start(stack, config, secret_keys, project["name"])
     outputs: dict[str, Any] = {}
     secret_outputs: set[str] = set()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumiverse_vercel as vercel
 
-from infra.config import VercelTarget
+from infra.config import VercelConfig, VercelTarget
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,3 +92,32 @@ class VercelFrontend(pulumi.ComponentResource):
             )
         self.project_id = project_id
         self.register_outputs({"projectId": self.project_id})
+
+
+def build_if_managed(
+    name: str,
+    cfg: VercelConfig,
+    variables: Mapping[str, pulumi.Input[str]],
+    opts: pulumi.ResourceOptions,
+) -> VercelFrontend | None:
+    """This stack's share of the Vercel frontend, unless config leaves Vercel alone."""
+    if not cfg.manage:
+        return None
+    return VercelFrontend(
+        name,
+        VercelFrontendArgs(
+            project_name=cfg.project_name,
+            target=cfg.target,
+            owns_project=cfg.owns_project,
+            git_repository=cfg.git_repository,
+            root_directory=cfg.root_directory,
+            domain=cfg.domain,
+            variables=variables,
+        ),
+        opts=opts,
+    )
+
+
+def github_variables(frontend: VercelFrontend | None) -> dict[str, pulumi.Input[str]]:
+    """The Vercel project id for the delivery workflows (none where Vercel is not managed)."""
+    return {} if frontend is None else {"VERCEL_PROJECT_ID": frontend.project_id}
