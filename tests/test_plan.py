@@ -168,3 +168,22 @@ def test_bad_input_gets_one_message_and_exit_code_2(
         assert "aevon:network.azCount = 9" in err
     else:
         assert len(err.strip().splitlines()) == 1
+
+
+def test_the_module_entry_point_exits_with_the_commands_code() -> None:
+    """`python -m infra.plan` runs `cli.run()`, which flushes and exits with main()'s code."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.plan", "nosuch"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        "aevon plan: unknown stack 'nosuch': there is no Pulumi.nosuch.yaml; stacks: dev, prod, staging"
+    )

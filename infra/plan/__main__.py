@@ -2,6 +2,7 @@
 
 import sys
 
-from infra.plan.cli import main
+from infra.plan import cli
 
-raise SystemExit(main(["plan", *sys.argv[1:]]))
+sys.argv = [sys.argv[0], "plan", *sys.argv[1:]]
+cli.run()
