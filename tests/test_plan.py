@@ -184,6 +184,5 @@ def test_the_module_entry_point_exits_with_the_commands_code() -> None:
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr.strip() == (
-        "aevon plan: unknown stack 'nosuch': there is no Pulumi.nosuch.yaml; stacks: dev, prod, staging"
-    )
+    expected = "unknown stack 'nosuch': there is no Pulumi.nosuch.yaml; stacks: dev, prod, staging"
+    assert result.stderr.strip() == f"aevon plan: {expected}"
