@@ -60,7 +60,7 @@ class EcsCluster(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        aws.ecs.ClusterCapacityProviders(
+        providers = aws.ecs.ClusterCapacityProviders(
             f"{name}-capacity-providers",
             cluster_name=cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
@@ -72,7 +72,9 @@ class EcsCluster(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        self.cluster_arn = cluster.arn
-        self.cluster_name = cluster.name
+        # Services name FARGATE/FARGATE_SPOT in their strategies, which fails until the
+        # providers are associated: hand out the cluster only once they are.
+        self.cluster_arn = pulumi.Output.all(cluster.arn, providers.id).apply(lambda v: str(v[0]))
+        self.cluster_name = providers.cluster_name
         self.strategy = args.strategy
         self.register_outputs({"clusterArn": self.cluster_arn, "clusterName": self.cluster_name})

@@ -435,3 +435,19 @@ def test_route_requires_authorization_with_logs_and_throttling(
         stage.input("accessLogSettings")["destinationArn"]
         == rec.named("ingest-access-logs").outputs["arn"]
     )
+
+
+def test_services_wait_for_the_capacity_providers() -> None:
+    """A service naming FARGATE_SPOT fails if it is created before the association."""
+
+    def program() -> object:
+        cluster = EcsCluster(
+            "ecs", EcsClusterArgs(container_insights=False, spot_weight=1, on_demand_weight=0)
+        )
+        args = _service_args(cluster_arn=cluster.cluster_arn, cluster_name=cluster.cluster_name)
+        return FargateService("svc", args).service_name
+
+    rec = build(program)
+    (providers,) = rec.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    (service,) = rec.of_type("aws:ecs/service:Service")
+    assert providers.urn in service.property_dependencies["cluster"]
