@@ -209,11 +209,14 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             )
             scheme = "http"
 
+        # ECS refuses a target group that no listener routes to yet: each target group
+        # ARN is handed out only once its route (rule, or the default action) exists.
+        routed: dict[str, pulumi.Output[str]] = {default_name: serving.arn}
         priority = 10
         for target_name, target in args.targets.items():
             if not target.path_patterns:
                 continue
-            aws.lb.ListenerRule(
+            rule = aws.lb.ListenerRule(
                 f"{name}-{target_name}-rule",
                 listener_arn=serving.arn,
                 priority=priority,
@@ -231,6 +234,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 ],
                 opts=child,
             )
+            routed[target_name] = rule.arn
             priority += 10
 
         self._alarms(name, args, lb)
@@ -239,7 +243,10 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         self.dns_name = lb.dns_name
         self.url = pulumi.Output.concat(f"{scheme}://", host if host else lb.dns_name)
         self.security_group_id = sg.id
-        self.target_group_arns = {n: tg.arn for n, tg in target_groups.items()}
+        self.target_group_arns = {
+            n: pulumi.Output.all(tg.arn, routed[n]).apply(lambda v: str(v[0]))
+            for n, tg in target_groups.items()
+        }
         self.arn_suffix = lb.arn_suffix
         self.register_outputs({"dnsName": self.dns_name, "url": self.url})
 

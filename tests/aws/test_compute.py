@@ -451,3 +451,46 @@ def test_services_wait_for_the_capacity_providers() -> None:
     (providers,) = rec.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
     (service,) = rec.of_type("aws:ecs/service:Service")
     assert providers.urn in service.property_dependencies["cluster"]
+
+
+def test_target_groups_are_handed_out_once_a_listener_routes_to_them() -> None:
+    """ECS rejects a target group with no listener; services must wait for the routes."""
+
+    def program() -> object:
+        network = Network(
+            "net",
+            NetworkArgs(cidr=ipaddress.IPv4Network("10.0.0.0/16"), az_count=2, nat=NatStrategy.NONE,
+                        flow_log_retention_days=7),
+        )  # fmt: skip
+        alb = PublicLoadBalancer(
+            "public",
+            PublicLoadBalancerArgs(
+                network=network,
+                targets={
+                    "api": Target(port=8080, security_group_id="sg-api", path_patterns=["/api/*"]),
+                    "web": Target(port=3000, security_group_id="sg-web"),
+                },
+                tls=None,
+                alarm_topic_arn=TOPIC,
+            ),
+        )
+        for name, port in (("api", 8080), ("web", 3000)):
+            FargateService(
+                name,
+                _service_args(
+                    queue_scaling=None,
+                    consumes={},
+                    produces={},
+                    load_balancing=LoadBalancing(
+                        target_group_arn=alb.target_group_arns[name], container_port=port
+                    ),
+                ),
+            )
+        return alb.url
+
+    rec = build(program)
+    rule = rec.named("public-api-rule")
+    (listener,) = rec.of_type("aws:lb/listener:Listener")
+    services = {s.name: s for s in rec.of_type("aws:ecs/service:Service")}
+    assert rule.urn in services["api-service"].property_dependencies["loadBalancers"]
+    assert listener.urn in services["web-service"].property_dependencies["loadBalancers"]
