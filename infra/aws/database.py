@@ -172,6 +172,7 @@ class AuroraPostgres(pulumi.ComponentResource):
         )
 
         monitoring_role = None
+        monitoring_ready: list[pulumi.Resource] = []
         if args.enhanced_monitoring_interval:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
@@ -190,11 +191,13 @@ class AuroraPostgres(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            aws.iam.RolePolicyAttachment(
-                f"{name}-monitoring-policy",
-                role=monitoring_role.name,
-                policy_arn=RDS_MONITORING_POLICY,
-                opts=child,
+            monitoring_ready.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-monitoring-policy",
+                    role=monitoring_role.name,
+                    policy_arn=RDS_MONITORING_POLICY,
+                    opts=child,
+                )
             )
 
         zones = list(args.availability_zones) or list(args.network.availability_zones)
@@ -221,7 +224,10 @@ class AuroraPostgres(pulumi.ComponentResource):
                 monitoring_interval=args.enhanced_monitoring_interval,
                 monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
                 tags=naming.name_tag(f"{name}-{role}"),
-                opts=stateful,
+                # RDS validates the monitoring role's policy when the instance is created.
+                opts=pulumi.ResourceOptions.merge(
+                    stateful, pulumi.ResourceOptions(depends_on=monitoring_ready)
+                ),
             )
 
         self.cluster_identifier = cluster.cluster_identifier

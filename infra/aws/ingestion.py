@@ -167,7 +167,7 @@ class IngestionApi(pulumi.ComponentResource):
                     "Resource": [args.kms_key_arn],
                 }
             )
-        aws.iam.RolePolicy(
+        role_policy = aws.iam.RolePolicy(
             f"{name}-fn-policy",
             role=role.id,
             policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
@@ -194,7 +194,8 @@ class IngestionApi(pulumi.ComponentResource):
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON", log_group=log_group.name
             ),
-            opts=child,
+            # Lambda checks at creation that the role may send to the DLQ.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
         )
 
         # The self-healing loop: fetch-request -> this function, reporting per-record failures.

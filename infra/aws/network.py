@@ -309,7 +309,7 @@ class Network(pulumi.ComponentResource):
             assume_role_policy=trust,
             opts=child,
         )
-        aws.iam.RolePolicy(
+        role_policy = aws.iam.RolePolicy(
             f"{name}-flow-logs-policy",
             role=role.id,
             policy=pulumi.Output.json_dumps(
@@ -339,7 +339,8 @@ class Network(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=naming.name_tag(f"{name}-flow-log"),
-            opts=child,
+            # The flow log starts delivering at once: its role must already be allowed to.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
         )
         return log_group
 

@@ -494,3 +494,9 @@ def test_target_groups_are_handed_out_once_a_listener_routes_to_them() -> None:
     services = {s.name: s for s in rec.of_type("aws:ecs/service:Service")}
     assert rule.urn in services["api-service"].property_dependencies["loadBalancers"]
     assert listener.urn in services["web-service"].property_dependencies["loadBalancers"]
+
+
+def test_lambda_waits_for_its_role_policy() -> None:
+    rec = _ingestion()
+    (fn,) = rec.of_type("aws:lambda/function:Function")
+    assert rec.named("ingest-fn-policy").urn in fn.depends_on

@@ -462,3 +462,9 @@ def test_alarm_topic_accepts_only_this_accounts_alarms_over_tls() -> None:
     assert deny["Effect"] == "Deny"
     (subscription,) = rec.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert subscription.input("endpoint") == "ops@aevon.dev"
+
+
+def test_instances_wait_for_the_monitoring_role_policy(aurora: RecordingMonitor) -> None:
+    attachment = aurora.named("db-monitoring-policy")
+    for instance in aurora.of_type("aws:rds/clusterInstance:ClusterInstance"):
+        assert attachment.urn in instance.depends_on, instance.urn

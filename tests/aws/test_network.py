@@ -242,3 +242,9 @@ def test_security_group_helper_creates_an_empty_group_in_the_vpc() -> None:
     assert sg.input("egress") is None
     assert sg.input("description") == "app tasks"
     assert sg.input("name") == "aevon-test-net-app-sg"
+
+
+def test_flow_log_waits_for_its_role_policy() -> None:
+    rec = build(_args())
+    (flow_log,) = of_type(rec, "aws:ec2/flowLog:FlowLog")
+    assert rec.named("net-flow-logs-policy").urn in flow_log.depends_on
