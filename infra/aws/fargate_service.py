@@ -186,13 +186,16 @@ class FargateService(pulumi.ComponentResource):
             execution_statements.append(
                 {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [args.kms_key_arn]}
             )
-        aws.iam.RolePolicy(
-            f"{name}-execution-policy",
-            role=execution_role.id,
-            policy=pulumi.Output.json_dumps(
-                {"Version": "2012-10-17", "Statement": execution_statements}
-            ),
-            opts=child,
+        policies: list[pulumi.Resource] = []
+        policies.append(
+            aws.iam.RolePolicy(
+                f"{name}-execution-policy",
+                role=execution_role.id,
+                policy=pulumi.Output.json_dumps(
+                    {"Version": "2012-10-17", "Statement": execution_statements}
+                ),
+                opts=child,
+            )
         )
 
         # -- task role: exactly the queues of the blueprint's arrows for this service
@@ -240,13 +243,15 @@ class FargateService(pulumi.ComponentResource):
                 }
             )
         if task_statements:
-            aws.iam.RolePolicy(
-                f"{name}-task-policy",
-                role=task_role.id,
-                policy=pulumi.Output.json_dumps(
-                    {"Version": "2012-10-17", "Statement": task_statements}
-                ),
-                opts=child,
+            policies.append(
+                aws.iam.RolePolicy(
+                    f"{name}-task-policy",
+                    role=task_role.id,
+                    policy=pulumi.Output.json_dumps(
+                        {"Version": "2012-10-17", "Statement": task_statements}
+                    ),
+                    opts=child,
+                )
             )
 
         container: dict[str, Any] = {
@@ -334,8 +339,11 @@ class FargateService(pulumi.ComponentResource):
             enable_execute_command=False,
             propagate_tags="SERVICE",
             wait_for_steady_state=args.wait_for_steady_state,
-            # Autoscaling owns the running count after the first deploy.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+            # Autoscaling owns the running count after the first deploy. Tasks start at
+            # once: their roles' policies must exist first, or the first deploy fails.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["desiredCount"], depends_on=policies
+            ),
         )
 
         self._scaling(name, args, service)

@@ -500,3 +500,9 @@ def test_lambda_waits_for_its_role_policy() -> None:
     rec = _ingestion()
     (fn,) = rec.of_type("aws:lambda/function:Function")
     assert rec.named("ingest-fn-policy").urn in fn.depends_on
+
+
+def test_service_waits_for_its_role_policies(worker: RecordingMonitor) -> None:
+    (service,) = worker.of_type("aws:ecs/service:Service")
+    for policy in ("svc-execution-policy", "svc-task-policy"):
+        assert worker.named(policy).urn in service.depends_on, policy
