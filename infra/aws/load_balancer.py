@@ -143,25 +143,14 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-to-{target_name}",
+            # The target admits the load balancer on its port, and only it.
+            network.admit_clients(
+                f"{name}-{target_name}",
                 security_group_id=target.security_group_id,
-                referenced_security_group_id=sg.id,
-                ip_protocol="tcp",
-                from_port=target.port,
-                to_port=target.port,
-                description=f"{target_name} from the public load balancer",
-                opts=child,
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-egress-{target_name}",
-                security_group_id=sg.id,
-                referenced_security_group_id=target.security_group_id,
-                ip_protocol="tcp",
-                from_port=target.port,
-                to_port=target.port,
-                description=f"load balancer to {target_name}",
-                opts=child,
+                clients={"load-balancer": sg.id},
+                port=target.port,
+                service=target_name,
+                parent=self,
             )
 
         default_name = next(n for n, t in args.targets.items() if not t.path_patterns)

@@ -130,22 +130,16 @@ class GithubDelivery(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for index, branch in enumerate(env.refs.branches):
-            github.RepositoryEnvironmentDeploymentPolicy(
-                f"{name}-branch-{index}",
-                repository=repository,
-                environment=environment.environment,
-                branch_pattern=branch,
-                opts=child,
-            )
-        for index, tag in enumerate(env.refs.tags):
-            github.RepositoryEnvironmentDeploymentPolicy(
-                f"{name}-tag-{index}",
-                repository=repository,
-                environment=environment.environment,
-                tag_pattern=tag,
-                opts=child,
-            )
+        for kind, patterns in (("branch", env.refs.branches), ("tag", env.refs.tags)):
+            for index, pattern in enumerate(patterns):
+                github.RepositoryEnvironmentDeploymentPolicy(
+                    f"{name}-{kind}-{index}",
+                    repository=repository,
+                    environment=environment.environment,
+                    branch_pattern=pattern if kind == "branch" else None,
+                    tag_pattern=pattern if kind == "tag" else None,
+                    opts=child,
+                )
         return environment
 
     def _rulesets(self, name: str, args: GithubDeliveryArgs) -> None:
