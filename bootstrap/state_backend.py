@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.aws.policy_documents import deny_insecure_transport
+
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 
 
@@ -143,14 +145,9 @@ class StateBackend(pulumi.ComponentResource):
                 {
                     "Version": "2012-10-17",
                     "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
+                        deny_insecure_transport(
+                            "s3:*", [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")]
+                        )
                     ],
                 }
             ),

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.policy_documents import deny_insecure_transport
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,14 +51,7 @@ class AlarmTopic(pulumi.ComponentResource):
                             "Resource": topic.arn,
                             "Condition": {"StringEquals": {"aws:SourceAccount": account}},
                         },
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "sns:Publish",
-                            "Resource": topic.arn,
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        deny_insecure_transport("sns:Publish", topic.arn),
                     ],
                 }
             ),

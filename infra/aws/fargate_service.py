@@ -27,6 +27,7 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.alarms import metric_alarm
+from infra.aws.policy_documents import service_trust
 from infra.config import FARGATE_MEMORY
 
 CONTAINER_USER = "10001:10001"
@@ -113,22 +114,6 @@ class FargateServiceArgs:
             raise ValueError("FargateServiceArgs: " + "; ".join(problems))
 
 
-def _assume_role_policy(service: str, account: pulumi.Input[str]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                }
-            ],
-        }
-    )
-
-
 class FargateService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
@@ -157,7 +142,7 @@ class FargateService(pulumi.ComponentResource):
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
             name=naming.physical_name(f"{name}-execution", max_length=64),
-            assume_role_policy=_assume_role_policy("ecs-tasks.amazonaws.com", account),
+            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", account),
             opts=child,
         )
         execution_statements: list[dict[str, Any]] = [
@@ -202,7 +187,7 @@ class FargateService(pulumi.ComponentResource):
         task_role = aws.iam.Role(
             f"{name}-task-role",
             name=naming.physical_name(f"{name}-task", max_length=64),
-            assume_role_policy=_assume_role_policy("ecs-tasks.amazonaws.com", account),
+            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", account),
             opts=child,
         )
         task_statements: list[dict[str, Any]] = []

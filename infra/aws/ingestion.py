@@ -21,6 +21,7 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.alarms import metric_alarm
+from infra.aws.policy_documents import service_trust
 from infra.config import JwtConfig
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "functions" / "ingest"
@@ -111,19 +112,7 @@ class IngestionApi(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-fn-role",
             name=naming.physical_name(f"{name}-fn", max_length=64),
-            assume_role_policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("lambda.amazonaws.com", account),
             opts=child,
         )
         statements: list[dict[str, Any]] = [

@@ -20,6 +20,7 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.alarms import metric_alarm
+from infra.aws.policy_documents import deny_insecure_transport
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum
 
@@ -160,16 +161,7 @@ class MessagePipeline(pulumi.ComponentResource):
                 policy=pulumi.Output.json_dumps(
                     {
                         "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "DenyInsecureTransport",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "sqs:*",
-                                "Resource": target.arn,
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        ],
+                        "Statement": [deny_insecure_transport("sqs:*", target.arn)],
                     }
                 ),
                 opts=child,

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.policy_documents import service_trust
 from infra.config import LOG_RETENTION_DAYS, NatStrategy
 
 AZ_SLOTS = 8  # each tier block is cut into this many equal subnets, one per AZ index
@@ -289,24 +290,10 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
-        trust = pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                        # Confused-deputy guard: only this account's flow logs may assume it.
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
-                    }
-                ],
-            }
-        )
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
             name=naming.physical_name(f"{name}-flow-logs", max_length=64),
-            assume_role_policy=trust,
+            assume_role_policy=service_trust("vpc-flow-logs.amazonaws.com", account.account_id),
             opts=child,
         )
         role_policy = aws.iam.RolePolicy(
