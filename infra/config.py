@@ -199,10 +199,6 @@ class DatabaseConfig(_Model):
             raise ValueError("secondsUntilAutoPause applies only when minCapacity is 0")
         return self
 
-    @property
-    def major_version(self) -> int:
-        return int(self.engine_version.split(".")[0])
-
 
 class CacheEngine(StrEnum):
     REDIS = "redis"
@@ -236,10 +232,6 @@ class CacheConfig(_Model):
                 f"with encryption in transit and AUTH; use one of {', '.join(allowed[self.engine])}"
             )
         return self
-
-    @property
-    def multi_az(self) -> bool:
-        return self.nodes >= 2
 
 
 class QueueEncryption(StrEnum):

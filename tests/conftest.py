@@ -77,9 +77,3 @@ def inventories() -> dict[str, Inventory]:
 @pytest.fixture(params=STACKS)
 def inventory(request: pytest.FixtureRequest, inventories: dict[str, Inventory]) -> Inventory:
     return inventories[request.param]
-
-
-@pytest.fixture
-def recorder() -> Iterator[RecordingMonitor]:
-    with component_harness() as monitor:
-        yield monitor

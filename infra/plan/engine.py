@@ -607,19 +607,10 @@ class Inventory:
         assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
         return found[0]
 
-    def by_urn(self, urn: str) -> Registration:
-        return next(r for r in self.registrations if r.urn == urn)
-
     def custom(self) -> Iterator[Registration]:
         return (
             r for r in self.registrations if r.custom and not r.type.startswith("pulumi:providers:")
         )
-
-    def type_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for r in self.registrations:
-            counts[r.type] = counts.get(r.type, 0) + 1
-        return dict(sorted(counts.items()))
 
 
 @contextmanager
