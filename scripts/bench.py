@@ -22,14 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra.plan.engine import STACKS, run_stack  # noqa: E402
+from offline.engine import STACKS, run_stack  # noqa: E402
 
 
 def _cold_start(stack: str) -> float:
     """A fresh interpreter: start-up, SDK imports and one evaluation, as `pulumi preview`
     pays them; timed by the child to the end of the evaluation (not its teardown)."""
     code = (
-        "import sys, time; from infra.plan.engine import run_stack; "
+        "import sys, time; from offline.engine import run_stack; "
         f"run_stack({stack!r}); print(time.time() - float(sys.argv[1]))"
     )
     out = subprocess.run(  # noqa: S603
@@ -46,7 +46,7 @@ def _plan_command(stack: str) -> float:
     """`aevon plan <stack>` end to end in a fresh interpreter (target: under 5 s)."""
     start = time.perf_counter()
     subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "infra.plan", stack],
+        [sys.executable, "-m", "offline", "plan", stack],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.conftest import STACKS, Inventory, Registration, run_stack  # noqa: E402
+from offline.engine import STACKS, Inventory, Registration, run_stack  # noqa: E402
 
 HOURS_PER_MONTH = 730
 

@@ -1,66 +1,11 @@
-"""Fixtures over the one recording mock (which lives in `infra.plan.engine`, shared with
-the offline plan command): component harnesses and each real stack, run once per session."""
+"""Fixtures over the one recording mock in `offline.engine` (which the plan command,
+the scripts and these tests all use): each real stack, run once per session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
-import pulumi
 import pytest
 
-from infra.plan.engine import (
-    ACCOUNT_ID,
-    PROJECT,
-    ROOT,
-    STACKS,
-    TEST_SECRET_VALUE,
-    Inventory,
-    RecordingMocks,
-    RecordingMonitor,
-    Registration,
-    _start,
-    project_file,
-    render_policy_document,
-    run_stack,
-    stack_config,
-    stack_file,
-)
-
-__all__ = [
-    "ACCOUNT_ID",
-    "PROJECT",
-    "ROOT",
-    "STACKS",
-    "TEST_SECRET_VALUE",
-    "Inventory",
-    "RecordingMocks",
-    "RecordingMonitor",
-    "Registration",
-    "build",
-    "component_harness",
-    "project_file",
-    "render_policy_document",
-    "run_stack",
-    "stack_config",
-    "stack_file",
-]
-
-
-@contextmanager
-def component_harness(stack: str = "test") -> Iterator[RecordingMonitor]:
-    """Mocks for a component test; the recorded registrations are on the monitor."""
-    monitor = _start(stack, {}, [])
-    yield monitor
-
-
-def build(program: Callable[[], object]) -> RecordingMonitor:
-    """Run `program` (which builds components and may return an Output to await) as a
-    `@pulumi.runtime.test`, wait for every registration, and return the recording."""
-    with component_harness() as monitor:
-        pulumi.runtime.test(program)()
-    return monitor
-
+from offline.engine import STACKS, Inventory, run_stack
 
 _INVENTORY_CACHE: dict[str, Inventory] = {}
 

@@ -7,7 +7,7 @@ import json
 import pulumi
 import pytest
 
-from tests.conftest import ROOT, Inventory, run_stack
+from offline.engine import ROOT, Inventory, run_stack
 
 BOOTSTRAP = ROOT / "bootstrap"
 

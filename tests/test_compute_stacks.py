@@ -9,7 +9,7 @@ import pytest
 
 from infra.aws.app_services import TOPOLOGY
 from infra.config import Service
-from tests.conftest import Inventory, Registration, stack_file
+from offline.engine import Inventory, Registration, stack_file
 
 
 def _cfg(stack: str, key: str) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra.config import ConfigError, NatStrategy, StackConfig, parse
-from tests.conftest import STACKS, stack_config
+from offline.engine import STACKS, stack_config
 
 
 def _raw(overrides: dict[str, Any] | None = None, stack: str = "dev") -> dict[str, Any]:
@@ -21,7 +21,7 @@ def _raw(overrides: dict[str, Any] | None = None, stack: str = "dev") -> dict[st
 
 def _section(key: str, stack: str = "dev", **changes: Any) -> dict[str, Any]:
     """The stack file's value of `aevon:<key>` with `changes` applied."""
-    from tests.conftest import stack_file
+    from offline.engine import stack_file
 
     value = dict(stack_file(stack)["config"][f"aevon:{key}"])
     value.update(changes)
@@ -237,7 +237,7 @@ def test_parse_does_not_mutate_its_input() -> None:
 
 def test_plain_http_is_refused_on_a_protected_stack() -> None:
     """prod's shape (protectStatefulResources) with the dev opt-in for HTTP is refused."""
-    from tests.conftest import stack_file
+    from offline.engine import stack_file
 
     prod = stack_file("prod")["config"]
     compute = {k: v for k, v in prod["aevon:compute"].items() if k != "tls"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from offline.engine import ROOT, STACKS, Inventory
 from scripts.cost import idle_cost, markdown, total
-from tests.conftest import ROOT, STACKS, Inventory
 
 DEV_BUDGET_PER_MONTH = 90.0
 

@@ -9,7 +9,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from infra.aws.messaging import QueueRole
-from tests.conftest import STACKS, Inventory, stack_file
+from offline.engine import STACKS, Inventory, stack_file
 
 PROTECTED = ("staging", "prod")
 

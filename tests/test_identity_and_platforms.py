@@ -21,7 +21,7 @@ from infra.gcp.ci_identity import GcpCiIdentity, GcpCiIdentityArgs
 from infra.gcp.gke import GkePlatform, GkePlatformArgs, NodePool
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
 from infra.vercel.frontend import VercelFrontend, VercelFrontendArgs
-from tests.conftest import (
+from offline.engine import (
     STACKS,
     TEST_SECRET_VALUE,
     Inventory,
@@ -616,7 +616,7 @@ def test_third_party_tokens_must_be_secret_config() -> None:
 
 
 def test_a_secret_token_reaches_github_only_as_a_secret() -> None:
-    from tests.conftest import run_stack
+    from offline.engine import run_stack
 
     inv = run_stack(
         "dev", {"aevon:thirdPartyTokens": {"SENTRY_AUTH_TOKEN": {"secure": "v1:encrypted"}}}
@@ -647,7 +647,7 @@ def pr_stack_overrides(number: int) -> dict[str, Any]:
 
 
 def test_a_per_pr_stack_shares_nothing_with_the_real_stacks() -> None:
-    from tests.conftest import run_stack
+    from offline.engine import run_stack
 
     overrides = pr_stack_overrides(42)
     inv = run_stack("dev", overrides, as_stack="pr-42")

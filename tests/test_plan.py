@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from infra.plan import cli
-from infra.plan.report import Allowed, diff, load_allowlist, plan, render
-from tests.conftest import ROOT, STACKS, Inventory
+from offline import cli
+from offline.engine import ROOT, STACKS, Inventory
+from offline.report import Allowed, diff, load_allowlist, plan, render
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -171,12 +171,12 @@ def test_bad_input_gets_one_message_and_exit_code_2(
 
 
 def test_the_module_entry_point_exits_with_the_commands_code() -> None:
-    """`python -m infra.plan` runs `cli.run()`, which flushes and exits with main()'s code."""
+    """`python -m offline` runs `cli.run()`, which flushes and exits with main()'s code."""
     import subprocess
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "infra.plan", "nosuch"],
+        [sys.executable, "-m", "offline", "plan", "nosuch"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.config import PROJECT_NAMESPACE, StackConfig
-from tests.conftest import ROOT, STACKS, project_file, stack_file
+from offline.engine import ROOT, STACKS, project_file, stack_file
 
 # The CLI's project-config type check (the project.json schema of the pinned CLI).
 CLI_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict}

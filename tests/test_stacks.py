@@ -12,7 +12,7 @@ from pulumi.runtime import rpc
 from syrupy.assertion import SnapshotAssertion
 
 from infra.config import ConfigError
-from tests.conftest import ROOT, STACKS, Inventory, Registration, run_stack, stack_file
+from offline.engine import ROOT, STACKS, Inventory, Registration, run_stack, stack_file
 
 
 def test_every_custom_resource_uses_the_explicit_provider(inventory: Inventory) -> None:
@@ -110,7 +110,7 @@ def test_no_config_error_reaches_a_half_created_stack() -> None:
 
 
 def test_bad_config_registers_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from infra.plan import engine
+    from offline import engine
 
     started: list[Any] = []
     original = engine._start

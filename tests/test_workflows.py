@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from offline.engine import ROOT
 from scripts.pr_stacks import has_capacity, stale
 from scripts.preview_summary import summarize
-from tests.conftest import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")

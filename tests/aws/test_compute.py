@@ -22,7 +22,7 @@ from infra.aws.ingestion import IngestionApi, IngestionApiArgs, Jwt
 from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Target, Tls
 from infra.aws.network import Network, NetworkArgs
 from infra.config import NatStrategy
-from tests.conftest import RecordingMonitor, Registration, build
+from offline.engine import RecordingMonitor, Registration, build
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k"

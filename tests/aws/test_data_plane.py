@@ -17,7 +17,7 @@ from infra.aws.messaging import QUEUES, MessagePipeline, MessagePipelineArgs, Qu
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs, lifecycle_policy
 from infra.config import NatStrategy
-from tests.conftest import RecordingMonitor, build, component_harness
+from offline.engine import RecordingMonitor, build, component_harness
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/test"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alarms"

@@ -11,7 +11,7 @@ import pytest
 
 from infra.aws.network import AZ_SLOTS, Network, NetworkArgs, Tier, plan_subnets
 from infra.config import NatStrategy
-from tests.conftest import RecordingMonitor, Registration, component_harness
+from offline.engine import RecordingMonitor, Registration, component_harness
 
 VPC = ipaddress.IPv4Network("10.10.0.0/16")
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy
 
-from infra.plan.report import subjects
+from offline.engine import Inventory
+from offline.report import subjects
 from policy.pack import policies
 from policy.rules import RULES, STACK_RULES, Subject, evaluate
-from tests.conftest import Inventory
 
 ALL_TAGS = {
     "Project": "aevon",

@@ -21,7 +21,7 @@ import pulumi
 import yaml
 from pulumi.runtime import rpc
 
-from infra.plan.engine import Inventory, Registration
+from offline.engine import Inventory, Registration
 from policy.rules import Subject, evaluate, is_protected, provider_tags
 
 SECRET = "[secret]"  # noqa: S105 - the redaction marker

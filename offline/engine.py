@@ -1,6 +1,6 @@
 """The one recording mock, and the runner that executes the real program under it.
 
-Shared by the tests (`tests/conftest.py`) and the offline plan command (`infra.plan`).
+Shared by the tests (`tests/conftest.py`) and the offline plan command (`offline`).
 
 `RecordingMocks` answers every registration with realistic computed outputs
 (ARNs, ids, URLs, endpoints in the provider's camelCase) and every invoke the
@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import runpy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-ROOT = Path(__file__).resolve().parents[2]  # the repository: Pulumi.yaml and the stack files
+ROOT = Path(__file__).resolve().parents[1]  # the repository: Pulumi.yaml and the stack files
 PROJECT = "aevon"
 STACKS = ("dev", "staging", "prod")
 ACCOUNT_ID = "123456789012"
@@ -677,3 +677,18 @@ def run_stack(
         secret_outputs=secret_outputs,
         invokes=monitor.recording_mocks.invokes,
     )
+
+
+@contextmanager
+def component_harness(stack: str = "test") -> Iterator[RecordingMonitor]:
+    """Mocks for a component test; the recorded registrations are on the monitor."""
+    monitor = _start(stack, {}, [])
+    yield monitor
+
+
+def build(program: Callable[[], object]) -> RecordingMonitor:
+    """Run `program` (which builds components and may return an Output to await) as a
+    `@pulumi.runtime.test`, wait for every registration, and return the recording."""
+    with component_harness() as monitor:
+        pulumi.runtime.test(program)()
+    return monitor

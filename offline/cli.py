@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 
 from infra.config import ConfigError
-from infra.plan.engine import ROOT, run_stack
-from infra.plan.report import Plan, diff, diff_json, load_allowlist, plan, render, render_diff
+from offline.engine import ROOT, run_stack
+from offline.report import Plan, diff, diff_json, load_allowlist, plan, render, render_diff
 
 ALLOWLIST = ROOT / "parity-allowlist.yaml"
 

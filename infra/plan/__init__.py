@@ -1,1 +1,0 @@
-"""The offline plan: the real program under the Pulumi mock engine, reported for review."""
