@@ -5,9 +5,10 @@
     uv run aevon plan --diff staging prod     # parity: exit 1 on a gap the allow-list lacks
 
 It runs the real program (`infra/__main__.py`) under the Pulumi mock engine with
-the real `Pulumi.<stack>.yaml`, exactly as the tests do. Exit codes: 0 done,
-1 parity gaps (with --diff), 2 bad input (unknown stack, broken stack file,
-invalid config). Progress goes to stderr, the report to stdout.
+the real `Pulumi.<stack>.yaml`, exactly as the tests do, then runs the preflight
+(`offline.preflight`): the rules the real providers and clouds enforce. Exit codes:
+0 done, 1 preflight errors (or parity gaps, with --diff), 2 bad input (unknown
+stack, broken stack file, invalid config). Progress goes to stderr, the report to stdout.
 """
 
 from __future__ import annotations
@@ -110,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         result = _plan(args.stack)
         _emit(result.to_json() if args.json else render(result), args.json)
+        if result.preflight_errors:
+            print(
+                f"aevon plan: preflight found {result.preflight_errors} error(s) that a real "
+                "`pulumi up` would hit",
+                file=sys.stderr,
+            )
+            return 1
         return 0
     except BadInputError as exc:
         print(f"aevon plan: {exc}", file=sys.stderr)

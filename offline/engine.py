@@ -129,6 +129,31 @@ class Registration:
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def fixture(
+        cls, type_: str, name: str, inputs: Mapping[str, Any] | None = None, **options: Any
+    ) -> Registration:
+        """A hand-made registration (for the preflight's fixtures): a custom resource of
+        the test project with the given inputs and options."""
+        fields: dict[str, Any] = {
+            "urn": f"urn:pulumi:test::{PROJECT}::{type_}::{name}",
+            "type": type_,
+            "name": name,
+            "inputs": dict(inputs or {}),
+            "custom": True,
+            "parent": "",
+            "provider": "",
+            "protect": None,
+            "retain_on_delete": None,
+            "delete_before_replace": False,
+            "depends_on": [],
+            "alias_specs": 0,
+            "ignore_changes": [],
+            "additional_secret_outputs": [],
+        }
+        fields.update(options)
+        return cls(**fields)
+
     def input(self, key: str, default: Any = None) -> Any:
         """An input with any secret wrapper removed."""
         return rpc.unwrap_rpc_secret(self.inputs.get(key, default))
@@ -593,6 +618,11 @@ class Inventory:
     outputs: dict[str, Any]
     secret_outputs: set[str]
     invokes: list[tuple[str, dict[str, Any]]]
+
+    @classmethod
+    def of(cls, *registrations: Registration, invokes: Any = ()) -> Inventory:
+        """A hand-made inventory (for the preflight's fixtures)."""
+        return cls("test", list(registrations), {}, set(), list(invokes))
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == typ]

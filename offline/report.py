@@ -21,6 +21,7 @@ import pulumi
 import yaml
 from pulumi.runtime import rpc
 
+from offline import preflight
 from offline.engine import Inventory, Registration
 from policy.rules import Subject, evaluate, is_protected, provider_tags
 
@@ -196,7 +197,12 @@ class Plan:
     stack: str
     resources: list[PlannedResource]
     outputs: dict[str, Any]
-    findings: list[dict[str, str]]
+    findings: list[dict[str, str]]  # the policy pack's
+    preflight: list[dict[str, str]]  # what the real providers would refuse
+
+    @property
+    def preflight_errors(self) -> int:
+        return sum(1 for f in self.preflight if f["severity"] == "error")
 
     @property
     def counts(self) -> dict[str, int]:
@@ -224,6 +230,7 @@ class Plan:
                 level: [f for f in self.findings if f["enforcement"] == level]
                 for level in ("mandatory", "advisory")
             },
+            "preflight": self.preflight,
         }
 
 
@@ -265,7 +272,17 @@ def plan(inventory: Inventory) -> Plan:
         }
         for f in evaluate(subjects(inventory))
     ]
-    return Plan(inventory.stack, resources, outputs, findings)
+    checked = [
+        {
+            "rule": f.rule,
+            "severity": f.severity,
+            "urn": f.urn,
+            "message": f.message,
+            "source": f.source,
+        }
+        for f in preflight.run(inventory)
+    ]
+    return Plan(inventory.stack, resources, outputs, findings, checked)
 
 
 def _value(value: Any) -> str:
@@ -296,6 +313,12 @@ def render(p: Plan) -> str:
     for f in mandatory + advisory:
         name = f["urn"].split("::")[-1]
         lines.append(f"  {f['enforcement']} {f['rule']} ({f['severity']}): {name}: {f['message']}")
+    warnings = len(p.preflight) - p.preflight_errors
+    lines += ["", f"PREFLIGHT: {p.preflight_errors} error(s), {warnings} warning(s)"]
+    for f in p.preflight:
+        name = f["urn"].split("::")[-1]
+        lines.append(f"  {f['severity']} {f['rule']}: {name}: {f['message']}")
+        lines.append(f"    source: {f['source']}")
     lines += ["", "COUNT BY TYPE"]
     lines += [f"  {n:>4}  {t}" for t, n in p.counts.items()]
     return "\n".join(lines) + "\n"

@@ -53,7 +53,10 @@ def test_secret_outputs_are_redacted(inventories: dict[str, Inventory]) -> None:
 
 def test_json_shape(inventories: dict[str, Inventory]) -> None:
     document = plan(inventories["staging"]).to_json()
-    assert set(document) == {"stack", "total", "counts", "resources", "outputs", "policy"}
+    assert set(document) == {
+        "stack", "total", "counts", "resources", "outputs", "policy", "preflight"
+    }  # fmt: skip
+    assert document["preflight"] == []
     assert document["total"] == len(document["resources"]) == sum(document["counts"].values())
     assert set(document["policy"]) == {"mandatory", "advisory"}
     assert document["policy"]["mandatory"] == []

@@ -122,7 +122,8 @@ class GithubDelivery(pulumi.ComponentResource):
             repository=repository,
             environment=env.name,
             reviewers=reviewers,
-            prevent_self_review=env.prevent_self_review,
+            # GitHub refuses the flag (422) on an environment without required reviewers.
+            prevent_self_review=env.prevent_self_review and not env.reviewers.empty,
             can_admins_bypass=False,
             wait_timer=env.wait_timer_minutes,
             deployment_branch_policy=github.RepositoryEnvironmentDeploymentBranchPolicyArgs(
