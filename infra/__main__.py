@@ -2,7 +2,7 @@
 
 import pulumi
 
-from infra import config, providers
+from infra import blueprint, config, providers
 from infra.aws import ci_identity, kms, release
 from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
 from infra.aws.app_services import AppServices, AppServicesArgs, Cache, Database
@@ -10,12 +10,12 @@ from infra.aws.cache import RedisCache, RedisCacheArgs
 from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.ecs_cluster import EcsCluster, EcsClusterArgs
 from infra.aws.ingestion import IngestionApi, IngestionApiArgs, Jwt
-from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Target, Tls
-from infra.aws.messaging import MessagePipeline, MessagePipelineArgs, QueueRole
+from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Tls
+from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
 from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
-from infra.config import OidcProviderMode, Service
+from infra.config import OidcProviderMode
 from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp import gke
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
@@ -134,12 +134,8 @@ load_balancer = PublicLoadBalancer(
     "public",
     PublicLoadBalancerArgs(
         network=network,
-        targets={
-            Service.API.value: Target(
-                port=8080, security_group_id=workloads.ids[Service.API], path_patterns=["/api/*"]
-            ),
-            Service.WEB.value: Target(port=3000, security_group_id=workloads.ids[Service.WEB]),
-        },
+        routes=blueprint.ROUTES,
+        target_security_group_ids=workloads.ids,
         tls=Tls.from_config(cfg.compute.tls),
         alarm_topic_arn=alarms.topic_arn,
         deletion_protection=protect,
@@ -191,9 +187,9 @@ services = AppServices(
 ingestion = IngestionApi(
     "ingest",
     IngestionApiArgs(
-        inbound_queue_url=pipeline.queue_urls[QueueRole.INBOUND_GATEWAY],
-        inbound_queue_arn=pipeline.queue_arns[QueueRole.INBOUND_GATEWAY],
-        fetch_queue_arn=pipeline.queue_arns[QueueRole.FETCH_REQUEST],
+        inbound_queue_url=pipeline.queue_urls[blueprint.INGEST.enqueues],
+        inbound_queue_arn=pipeline.queue_arns[blueprint.INGEST.enqueues],
+        fetch_queue_arn=pipeline.queue_arns[blueprint.INGEST.consumes],
         authorization=cfg.ingestion.authorization.value,
         jwt=Jwt.from_config(cfg.ingestion.jwt),
         throttle_burst=cfg.ingestion.throttle_burst,

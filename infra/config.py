@@ -31,6 +31,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from infra.blueprint import IMAGES, Service
+
 PROJECT_NAMESPACE = "aevon"
 
 # CloudWatch Logs accepts only these retention periods (days).
@@ -114,24 +116,6 @@ class NetworkConfig(_Model):
         if not cidr.is_private:
             raise ValueError("must be a private (RFC 1918) range such as 10.0.0.0/8")
         return cidr
-
-
-class Service(StrEnum):
-    """The ECS services of the blueprint; each gets its own security group and roles."""
-
-    API = "api"
-    WEB = "web"
-    CORE_WORKER = "core-worker"
-    DELIVERY_WORKER = "delivery-worker"
-
-
-# The image (ECR repository) each service runs; both workers share the worker image.
-SERVICE_IMAGE: dict[Service, str] = {
-    Service.API: "api",
-    Service.WEB: "web",
-    Service.CORE_WORKER: "worker",
-    Service.DELIVERY_WORKER: "worker",
-}
 
 
 class EncryptionConfig(_Model):
@@ -708,7 +692,7 @@ class StackConfig(_Model):
                     "protectStatefulResources is true, so the stack also needs "
                     + ", ".join(missing)
                 )
-        needed = sorted(set(SERVICE_IMAGE.values()) - set(self.registry.repositories))
+        needed = sorted(set(IMAGES) - set(self.registry.repositories))
         if needed:
             raise ValueError(
                 f"registry.repositories lacks {', '.join(needed)}: the services run those images"

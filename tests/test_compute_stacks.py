@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.aws.app_services import TOPOLOGY
-from infra.config import Service
+from infra.blueprint import ROUTES, SERVICES, Service
 from offline.engine import Inventory, Registration, stack_file
 
 
@@ -26,7 +25,7 @@ def _as_list(value: Any) -> list[Any]:
 
 def test_task_roles_follow_the_blueprint_arrows(inventory: Inventory) -> None:
     queue_arns = inventory.outputs["queueArns"]
-    for service, shape in TOPOLOGY.items():
+    for service, shape in SERVICES.items():
         policies = [
             r
             for r in inventory.of_type("aws:iam/rolePolicy:RolePolicy")
@@ -211,3 +210,20 @@ def test_alarms_cover_the_alb_services_and_notify_the_topic(inventory: Inventory
         *(f"app-{s.value}-cpu-high" for s in Service),
     ):
         assert alarms[name].input("alarmActions") == [topic], name
+
+
+def test_load_balancer_and_containers_use_the_blueprint_routes(inventory: Inventory) -> None:
+    for service, route in ROUTES.items():
+        group = inventory.by_name(f"public-{service.value}-tg")
+        assert group.input("port") == route.port, group.urn
+        assert group.input("healthCheck")["path"] == route.health_check_path
+        (container,) = json.loads(
+            inventory.by_name(f"app-{service.value}-task").input("containerDefinitions")
+        )
+        assert container["portMappings"] == [{"containerPort": route.port, "protocol": "tcp"}]
+        opening = inventory.by_name(f"public-{service.value}-from-load-balancer")
+        assert (opening.input("fromPort"), opening.input("toPort")) == (route.port, route.port)
+    rules = inventory.of_type("aws:lb/listenerRule:ListenerRule")
+    assert sorted(
+        tuple(r.input("conditions")[0]["pathPattern"]["values"]) for r in rules
+    ) == sorted(r.path_patterns for r in ROUTES.values() if r.path_patterns)

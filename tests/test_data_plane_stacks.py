@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import rpc
 
-from infra.aws.messaging import QueueRole
+from infra.blueprint import QueueRole
 from offline.engine import STACKS, Inventory, stack_file
 
 PROTECTED = ("staging", "prod")

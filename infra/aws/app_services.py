@@ -1,10 +1,10 @@
 """`AppServices`: the four ECS services of the blueprint, wired to exactly what they use.
 
-`TOPOLOGY` is the blueprint's arrows in code: which queues each service consumes
-and produces, and which port and paths it serves. Database and cache access come
-from config (`database.clients`, `cache.clients`): a client gets the endpoint in
-its environment, the credentials as `valueFrom` secrets, and a security-group
-path to the store; nobody else does.
+`infra.blueprint.SERVICES` says which image each service runs, which port and
+paths it serves behind the load balancer, and which queues it consumes and
+produces. Database and cache access come from config (`database.clients`,
+`cache.clients`): a client gets the endpoint in its environment, the credentials
+as `valueFrom` secrets, and a security-group path to the store; nobody else does.
 """
 
 from __future__ import annotations
@@ -21,32 +21,8 @@ from infra.aws.fargate_service import (
     LoadBalancing,
     QueueScaling,
 )
-from infra.aws.messaging import QueueRole
-from infra.config import SERVICE_IMAGE, Service, ServiceConfig
-
-
-@dataclass(frozen=True)
-class Shape:
-    consumes: tuple[QueueRole, ...] = ()
-    produces: tuple[QueueRole, ...] = ()
-    port: int | None = None  # served behind the load balancer when set
-
-
-Q = QueueRole
-TOPOLOGY: dict[Service, Shape] = {
-    Service.API: Shape(port=8080),
-    Service.WEB: Shape(port=3000),
-    # Replica logic + Norm logic
-    Service.CORE_WORKER: Shape(
-        consumes=(Q.INBOUND_GATEWAY, Q.SOURCE_REPLICA),
-        produces=(Q.SOURCE_REPLICA, Q.NORMALISED, Q.FETCH_REQUEST),
-    ),
-    # Outbound prep + Executor
-    Service.DELIVERY_WORKER: Shape(
-        consumes=(Q.NORMALISED, Q.OUTBOUND),
-        produces=(Q.OUTBOUND, Q.FETCH_REQUEST),
-    ),
-}
+from infra.blueprint import SERVICES, QueueRole, Service
+from infra.config import ServiceConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +54,7 @@ class AppServicesArgs:
     repository_arns: Mapping[str, pulumi.Input[str]]
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_ids: Mapping[Service, pulumi.Input[str]]
-    target_group_arns: Mapping[str, pulumi.Input[str]]
+    target_group_arns: Mapping[Service, pulumi.Input[str]]
     queue_arns: Mapping[QueueRole, pulumi.Input[str]]
     queue_urls: Mapping[QueueRole, pulumi.Input[str]]
     queue_names: Mapping[QueueRole, pulumi.Input[str]]
@@ -97,11 +73,12 @@ class AppServicesArgs:
         missing = [s.value for s in Service if s not in self.services]
         if missing:
             problems.append(f"no sizes for {', '.join(missing)}")
-        for service in Service:
-            repo = SERVICE_IMAGE[service]
-            if repo not in self.repository_urls:
-                problems.append(f"{service.value} runs image '{repo}', which has no repository")
-            if TOPOLOGY[service].port is not None and service.value not in self.target_group_arns:
+        for service, shape in SERVICES.items():
+            if shape.image not in self.repository_urls:
+                problems.append(
+                    f"{service.value} runs image '{shape.image}', which has no repository"
+                )
+            if shape.route is not None and service not in self.target_group_arns:
                 problems.append(f"{service.value} serves HTTP but has no target group")
         if problems:
             raise ValueError("AppServicesArgs: " + "; ".join(problems))
@@ -117,8 +94,8 @@ class AppServices(pulumi.ComponentResource):
         super().__init__("aevon:compute:AppServices", name, None, opts)
         self.service_names, self.task_role_arns = {}, {}
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
-        for service in Service:
-            shape, size = TOPOLOGY[service], args.services[service]
+        for service, shape in SERVICES.items():
+            size = args.services[service]
             environment: dict[str, pulumi.Input[str]] = {
                 "AEVON_SERVICE": service.value,
                 "PUBLIC_URL": args.public_url,
@@ -161,7 +138,7 @@ class AppServices(pulumi.ComponentResource):
                 description=f"{service.value} to AWS APIs and registries over HTTPS",
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            repo = SERVICE_IMAGE[service]
+            repo = shape.image
             fargate = FargateService(
                 f"{name}-{service.value}",
                 FargateServiceArgs(
@@ -187,10 +164,10 @@ class AppServices(pulumi.ComponentResource):
                     rds_iam_user_arn=rds_user_arn,
                     load_balancing=(
                         LoadBalancing(
-                            target_group_arn=args.target_group_arns[service.value],
-                            container_port=shape.port,
+                            target_group_arn=args.target_group_arns[service],
+                            container_port=shape.route.port,
                         )
-                        if shape.port is not None
+                        if shape.route is not None
                         else None
                     ),
                     queue_scaling=(

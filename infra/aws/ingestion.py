@@ -22,11 +22,11 @@ import pulumi_aws as aws
 from infra import naming
 from infra.aws.alarms import metric_alarm
 from infra.aws.policy_documents import service_trust
+from infra.blueprint import INGEST
 from infra.config import JwtConfig
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "functions" / "ingest"
 RUNTIME = aws.lambda_.Runtime.PYTHON3D13
-TIMEOUT_SECONDS = 30
 ROUTE = "POST /ingest"
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -170,7 +170,7 @@ class IngestionApi(pulumi.ComponentResource):
             handler="handler.handler",
             code=pulumi.FileArchive(str(CODE_DIR)),
             role=role.arn,
-            timeout=TIMEOUT_SECONDS,
+            timeout=INGEST.timeout_seconds,
             memory_size=256,
             architectures=["arm64"],
             reserved_concurrent_executions=args.reserved_concurrency,
@@ -214,7 +214,7 @@ class IngestionApi(pulumi.ComponentResource):
             integration_type="AWS_PROXY",
             integration_uri=function.invoke_arn,
             payload_format_version="2.0",
-            timeout_milliseconds=TIMEOUT_SECONDS * 1000,
+            timeout_milliseconds=INGEST.timeout_seconds * 1000,
             opts=child,
         )
         authorizer_id: pulumi.Input[str] | None = None

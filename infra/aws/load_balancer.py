@@ -2,14 +2,16 @@
 
 The only security group in the stack that admits internet traffic: 443 (and 80,
 which only redirects to 443). With TLS off (allowed only where config says so)
-80 forwards instead. Paths route to target groups: `/api/*` and `/health` to the
-api, everything else to web. Targets are reached only on their container ports,
-from this load balancer's security group.
+80 forwards instead. Paths route to target groups as the blueprint's `ROUTES`
+say: `/api/*` to the api, every other path (`/health` included) to web. Each
+target group probes its own service's health-check path (`/health`) on the
+container port. Targets are reached only on their container ports, from this
+load balancer's security group.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -18,17 +20,10 @@ import pulumi_aws as aws
 from infra import naming
 from infra.aws.alarms import metric_alarm
 from infra.aws.network import Network
+from infra.blueprint import Route, Service
 from infra.config import TlsConfig
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-HEALTH_PATH = "/health"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Target:
-    port: int
-    security_group_id: pulumi.Input[str]
-    path_patterns: Sequence[str] = ()  # empty: the default route
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,26 +56,30 @@ class Tls:
 @dataclass(frozen=True, kw_only=True)
 class PublicLoadBalancerArgs:
     network: Network
-    targets: Mapping[str, Target]
+    routes: Mapping[Service, Route]
+    target_security_group_ids: Mapping[Service, pulumi.Input[str]]
     tls: Tls | None
     alarm_topic_arn: pulumi.Input[str]
     deletion_protection: bool = False
     response_time_alarm_seconds: float = 1.0
 
     def __post_init__(self) -> None:
-        defaults = [name for name, t in self.targets.items() if not t.path_patterns]
+        problems = []
+        defaults = [s.value for s, route in self.routes.items() if not route.path_patterns]
         if len(defaults) != 1:
-            raise ValueError(
-                "PublicLoadBalancerArgs: exactly one target must be the default route, "
-                f"got {defaults}"
-            )
+            problems.append(f"exactly one route must be the default route, got {defaults}")
+        unplaced = [s.value for s in self.routes if s not in self.target_security_group_ids]
+        if unplaced:
+            problems.append(f"no security group for {', '.join(unplaced)}")
+        if problems:
+            raise ValueError("PublicLoadBalancerArgs: " + "; ".join(problems))
 
 
 class PublicLoadBalancer(pulumi.ComponentResource):
     dns_name: pulumi.Output[str]
     url: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
-    target_group_arns: dict[str, pulumi.Output[str]]
+    target_group_arns: dict[Service, pulumi.Output[str]]
     arn_suffix: pulumi.Output[str]
 
     def __init__(
@@ -123,18 +122,18 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
 
-        target_groups: dict[str, aws.lb.TargetGroup] = {}
-        for target_name, target in args.targets.items():
-            target_groups[target_name] = aws.lb.TargetGroup(
-                f"{name}-{target_name}-tg",
-                name=naming.physical_name(f"{target_name}", max_length=32),
+        target_groups: dict[Service, aws.lb.TargetGroup] = {}
+        for service, route in args.routes.items():
+            target_groups[service] = aws.lb.TargetGroup(
+                f"{name}-{service}-tg",
+                name=naming.physical_name(f"{service}", max_length=32),
                 target_type="ip",
                 protocol="HTTP",
-                port=target.port,
+                port=route.port,
                 vpc_id=network.vpc_id,
                 deregistration_delay=30,
                 health_check=aws.lb.TargetGroupHealthCheckArgs(
-                    path=HEALTH_PATH,
+                    path=route.health_check_path,
                     matcher="200",
                     interval=15,
                     healthy_threshold=2,
@@ -145,15 +144,15 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             )
             # The target admits the load balancer on its port, and only it.
             network.admit_clients(
-                f"{name}-{target_name}",
-                security_group_id=target.security_group_id,
+                f"{name}-{service}",
+                security_group_id=args.target_security_group_ids[service],
                 clients={"load-balancer": sg.id},
-                port=target.port,
-                service=target_name,
+                port=route.port,
+                service=service,
                 parent=self,
             )
 
-        default_name = next(n for n, t in args.targets.items() if not t.path_patterns)
+        default_name = next(n for n, t in args.routes.items() if not t.path_patterns)
         forward_default = [
             aws.lb.ListenerDefaultActionArgs(
                 type="forward", target_group_arn=target_groups[default_name].arn
@@ -200,30 +199,30 @@ class PublicLoadBalancer(pulumi.ComponentResource):
 
         # ECS refuses a target group that no listener routes to yet: each target group
         # ARN is handed out only once its route (rule, or the default action) exists.
-        routed: dict[str, pulumi.Output[str]] = {default_name: serving.arn}
+        routed: dict[Service, pulumi.Output[str]] = {default_name: serving.arn}
         priority = 10
-        for target_name, target in args.targets.items():
-            if not target.path_patterns:
+        for service, route in args.routes.items():
+            if not route.path_patterns:
                 continue
             rule = aws.lb.ListenerRule(
-                f"{name}-{target_name}-rule",
+                f"{name}-{service}-rule",
                 listener_arn=serving.arn,
                 priority=priority,
                 conditions=[
                     aws.lb.ListenerRuleConditionArgs(
                         path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
-                            values=list(target.path_patterns)
+                            values=list(route.path_patterns)
                         )
                     )
                 ],
                 actions=[
                     aws.lb.ListenerRuleActionArgs(
-                        type="forward", target_group_arn=target_groups[target_name].arn
+                        type="forward", target_group_arn=target_groups[service].arn
                     )
                 ],
                 opts=child,
             )
-            routed[target_name] = rule.arn
+            routed[service] = rule.arn
             priority += 10
 
         self._alarms(name, args, lb)

@@ -1,19 +1,15 @@
 """`MessagePipeline`: the SQS queues of the blueprint, each with its own dead-letter queue.
 
-    API -> ingest Lambda -> inbound-gateway -> core-worker (replica) -> source-replica
-        -> core-worker (norm) -> normalised -> delivery-worker (outbound prep)
-        -> outbound (FIFO) -> delivery-worker (executor) -> Aurora
-    core-worker / delivery-worker -.-> fetch-request -> ingest Lambda   (self-healing loop)
-
-Every queue is encrypted (SSE-SQS or the stack's KMS key), refuses non-TLS
-requests, and redrives to a dead-letter queue that only it may use. Alarms on
-DLQ depth and on the age of the oldest message notify the stack's alarm topic.
+The queues, which are FIFO, their visibility timeouts and who consumes each come
+from `infra.blueprint.QUEUES` (see the diagram there). Every queue is encrypted
+(SSE-SQS or the stack's KMS key), refuses non-TLS requests, and redrives to a
+dead-letter queue that only it may use. Alarms on DLQ depth and on the age of the
+oldest message notify the stack's alarm topic.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import pulumi
 import pulumi_aws as aws
@@ -21,37 +17,9 @@ import pulumi_aws as aws
 from infra import naming
 from infra.aws.alarms import metric_alarm
 from infra.aws.policy_documents import deny_insecure_transport
+from infra.blueprint import QUEUES, QueueRole, QueueShape
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum
-
-
-class QueueRole(StrEnum):
-    INBOUND_GATEWAY = "inbound-gateway"
-    SOURCE_REPLICA = "source-replica"
-    NORMALISED = "normalised"
-    OUTBOUND = "outbound"
-    FETCH_REQUEST = "fetch-request"
-
-
-@dataclass(frozen=True)
-class QueueSpec:
-    fifo: bool
-    consumer: str
-    # Longer than the consumer can hold a message: 6x a Lambda's timeout (AWS's
-    # guidance for event source mappings), or a worker's maximum processing time.
-    visibility_timeout_seconds: int
-
-
-INGEST_LAMBDA_TIMEOUT_SECONDS = 30
-WORKER_MAX_PROCESSING_SECONDS = 120
-
-QUEUES: dict[QueueRole, QueueSpec] = {
-    QueueRole.INBOUND_GATEWAY: QueueSpec(False, "core-worker", 2 * WORKER_MAX_PROCESSING_SECONDS),
-    QueueRole.SOURCE_REPLICA: QueueSpec(False, "core-worker", 2 * WORKER_MAX_PROCESSING_SECONDS),
-    QueueRole.NORMALISED: QueueSpec(False, "delivery-worker", 2 * WORKER_MAX_PROCESSING_SECONDS),
-    QueueRole.OUTBOUND: QueueSpec(True, "delivery-worker", 2 * WORKER_MAX_PROCESSING_SECONDS),
-    QueueRole.FETCH_REQUEST: QueueSpec(False, "ingest-lambda", 6 * INGEST_LAMBDA_TIMEOUT_SECONDS),
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,7 +71,7 @@ class MessagePipeline(pulumi.ComponentResource):
         )
 
     def _queue(
-        self, name: str, role: QueueRole, spec: QueueSpec, args: MessagePipelineArgs
+        self, name: str, role: QueueRole, spec: QueueShape, args: MessagePipelineArgs
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
         base = f"{name}-{role.value}"

@@ -19,8 +19,9 @@ from infra.aws.fargate_service import (
     QueueScaling,
 )
 from infra.aws.ingestion import IngestionApi, IngestionApiArgs, Jwt
-from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Target, Tls
+from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Tls
 from infra.aws.network import Network, NetworkArgs
+from infra.blueprint import ROUTES, Service
 from infra.config import NatStrategy
 from offline.engine import RecordingMonitor, Registration, build
 
@@ -254,10 +255,8 @@ def _alb(tls: Tls | None) -> RecordingMonitor:
             "public",
             PublicLoadBalancerArgs(
                 network=network,
-                targets={
-                    "api": Target(port=8080, security_group_id="sg-api", path_patterns=["/api/*"]),
-                    "web": Target(port=3000, security_group_id="sg-web"),
-                },
+                routes=ROUTES,
+                target_security_group_ids={Service.API: "sg-api", Service.WEB: "sg-web"},
                 tls=tls,
                 alarm_topic_arn=TOPIC,
             ),
@@ -466,23 +465,21 @@ def test_target_groups_are_handed_out_once_a_listener_routes_to_them() -> None:
             "public",
             PublicLoadBalancerArgs(
                 network=network,
-                targets={
-                    "api": Target(port=8080, security_group_id="sg-api", path_patterns=["/api/*"]),
-                    "web": Target(port=3000, security_group_id="sg-web"),
-                },
+                routes=ROUTES,
+                target_security_group_ids={Service.API: "sg-api", Service.WEB: "sg-web"},
                 tls=None,
                 alarm_topic_arn=TOPIC,
             ),
         )
-        for name, port in (("api", 8080), ("web", 3000)):
+        for service, route in ROUTES.items():
             FargateService(
-                name,
+                service,
                 _service_args(
                     queue_scaling=None,
                     consumes={},
                     produces={},
                     load_balancing=LoadBalancing(
-                        target_group_arn=alb.target_group_arns[name], container_port=port
+                        target_group_arn=alb.target_group_arns[service], container_port=route.port
                     ),
                 ),
             )

@@ -13,9 +13,10 @@ from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
 from infra.aws.cache import RedisCache, RedisCacheArgs
 from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.kms import DataKey, DataKeyArgs
-from infra.aws.messaging import QUEUES, MessagePipeline, MessagePipelineArgs, QueueRole
+from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs, lifecycle_policy
+from infra.blueprint import QUEUES, QueueRole
 from infra.config import NatStrategy
 from offline.engine import RecordingMonitor, build, component_harness
 
