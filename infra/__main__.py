@@ -49,7 +49,7 @@ alarms = AlarmTopic(
 
 workloads = WorkloadSecurityGroups(
     "workloads",
-    WorkloadSecurityGroupsArgs(network=network, services=cfg.services),
+    WorkloadSecurityGroupsArgs(network=network, services=list(blueprint.Service)),
     opts=aws_opts,
 )
 

@@ -10,13 +10,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from infra.aws.ci_identity import ADMIN_POLICIES, CiIdentity, CiIdentityArgs
-from infra.config import (
-    ConfigError,
-    GithubEnvironmentConfig,
-    VercelTarget,
-    check_single_ownership,
-    parse,
-)
+from infra.config import ConfigError, GithubEnvironmentConfig, VercelTarget, parse
 from infra.gcp.ci_identity import GcpCiIdentity, GcpCiIdentityArgs
 from infra.gcp.gke import GkePlatform, GkePlatformArgs, NodePool
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
@@ -30,6 +24,7 @@ from offline.engine import (
     stack_config,
     stack_file,
 )
+from offline.ownership import check_single_ownership
 
 AUD = "token.actions.githubusercontent.com:aud"
 SUB = "token.actions.githubusercontent.com:sub"

@@ -27,8 +27,8 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.alarms import metric_alarm
+from infra.aws.limits import FARGATE_MEMORY
 from infra.aws.policy_documents import service_trust
-from infra.config import FARGATE_MEMORY
 
 CONTAINER_USER = "10001:10001"
 SECRET_LOOKING = re.compile(

@@ -21,6 +21,7 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.alarms import metric_alarm
+from infra.aws.limits import SQS_MAX_RETENTION_SECONDS
 from infra.aws.policy_documents import service_trust
 from infra.blueprint import INGEST
 from infra.config import JwtConfig
@@ -103,7 +104,7 @@ class IngestionApi(pulumi.ComponentResource):
         dlq = aws.sqs.Queue(
             f"{name}-fn-dlq",
             name=naming.physical_name(f"{name}-fn-dlq", max_length=80),
-            message_retention_seconds=14 * 24 * 3600,
+            message_retention_seconds=SQS_MAX_RETENTION_SECONDS,
             sqs_managed_sse_enabled=True if args.kms_key_arn is None else None,
             kms_master_key_id=args.kms_key_arn,
             opts=child,

@@ -16,10 +16,9 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.alarms import metric_alarm
+from infra.aws.limits import SQS_MAX_RETENTION_SECONDS
 from infra.aws.policy_documents import deny_insecure_transport
 from infra.blueprint import QUEUES, QueueRole, QueueShape
-
-DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +85,7 @@ class MessagePipeline(pulumi.ComponentResource):
         dlq = aws.sqs.Queue(
             f"{base}-dlq",
             name=naming.physical_name(f"{base}-dlq", max_length=80 - len(suffix)) + suffix,
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            message_retention_seconds=SQS_MAX_RETENTION_SECONDS,
             fifo_queue=spec.fifo or None,
             content_based_deduplication=spec.fifo or None,
             sqs_managed_sse_enabled=encryption["sqs_managed_sse_enabled"],

@@ -21,8 +21,9 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.limits import LOG_RETENTION_DAYS
 from infra.aws.policy_documents import service_trust
-from infra.config import LOG_RETENTION_DAYS, NatStrategy
+from infra.config import NatStrategy
 
 AZ_SLOTS = 8  # each tier block is cut into this many equal subnets, one per AZ index
 

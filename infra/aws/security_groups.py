@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.aws.network import Network
-from infra.config import Service
+from infra.blueprint import Service
 
 
 @dataclass(frozen=True, kw_only=True)

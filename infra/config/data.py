@@ -1,0 +1,150 @@
+"""Data sections: `database` (Aurora), `cache` (ElastiCache), `messaging` (SQS), `registry`."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import Field, field_validator, model_validator
+
+from infra.aws.limits import (
+    AURORA_ACU_STEP,
+    AURORA_AUTO_PAUSE_SECONDS,
+    AURORA_MAX_ACU,
+    AURORA_PG_MIN_VERSION_FOR_ZERO,
+    ELASTICACHE_TLS_AUTH_VERSIONS,
+    RDS_MONITORING_INTERVALS,
+    SQS_MAX_RETENTION_SECONDS,
+)
+from infra.blueprint import Service
+from infra.config._base import _Model
+
+_ENGINE_VERSION = re.compile(r"^(1[3-7])\.(\d{1,2})$")
+
+
+class DatabaseConfig(_Model):
+    engine_version: str
+    instances: int = Field(ge=1, le=15, description="writer + readers, spread over AZs")
+    min_capacity: float = Field(ge=0, le=AURORA_MAX_ACU, multiple_of=AURORA_ACU_STEP)
+    max_capacity: float = Field(ge=1, le=AURORA_MAX_ACU, multiple_of=AURORA_ACU_STEP)
+    seconds_until_auto_pause: int | None = Field(
+        default=None, ge=AURORA_AUTO_PAUSE_SECONDS[0], le=AURORA_AUTO_PAUSE_SECONDS[1]
+    )
+    backup_retention_days: int = Field(ge=1, le=35)
+    deletion_protection: bool
+    final_snapshot: bool
+    performance_insights: bool = False
+    enhanced_monitoring_interval: int = Field(default=0)
+    slow_query_ms: int = Field(default=500, ge=-1, le=60_000)
+    clients: list[Service] = Field(min_length=1)
+
+    @field_validator("engine_version")
+    @classmethod
+    def _version(cls, version: str) -> str:
+        if not _ENGINE_VERSION.match(version):
+            majors = ", ".join(str(m) for m in AURORA_PG_MIN_VERSION_FOR_ZERO)
+            raise ValueError(
+                f"must be an Aurora PostgreSQL version 'MAJOR.MINOR' with major in {majors}"
+            )
+        return version
+
+    @field_validator("enhanced_monitoring_interval")
+    @classmethod
+    def _interval(cls, interval: int) -> int:
+        if interval not in RDS_MONITORING_INTERVALS:
+            allowed = ", ".join(
+                f"{i} (off)" if i == 0 else str(i) for i in RDS_MONITORING_INTERVALS
+            )
+            raise ValueError(f"must be one of {allowed} seconds")
+        return interval
+
+    @model_validator(mode="after")
+    def _scaling(self) -> DatabaseConfig:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"minCapacity ({self.min_capacity}) must not exceed maxCapacity "
+                f"({self.max_capacity})"
+            )
+        if self.min_capacity == 0:
+            if self.seconds_until_auto_pause is None:
+                raise ValueError(
+                    "minCapacity 0 (auto-pause) needs secondsUntilAutoPause "
+                    f"({AURORA_AUTO_PAUSE_SECONDS[0]}-{AURORA_AUTO_PAUSE_SECONDS[1]})"
+                )
+            major, minor = (int(p) for p in self.engine_version.split("."))
+            if minor < AURORA_PG_MIN_VERSION_FOR_ZERO[major]:
+                raise ValueError(
+                    f"engineVersion {self.engine_version} cannot scale to 0 ACU; use "
+                    f"{major}.{AURORA_PG_MIN_VERSION_FOR_ZERO[major]} or later"
+                )
+        elif self.seconds_until_auto_pause is not None:
+            raise ValueError("secondsUntilAutoPause applies only when minCapacity is 0")
+        return self
+
+
+class CacheEngine(StrEnum):
+    REDIS = "redis"
+    VALKEY = "valkey"
+
+
+_CACHE_NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+
+
+class CacheConfig(_Model):
+    engine: CacheEngine
+    engine_version: str
+    node_type: str
+    nodes: int = Field(ge=1, le=6, description="primary + replicas; 2+ turns on Multi-AZ failover")
+    snapshot_retention_days: int = Field(ge=0, le=35)
+    clients: list[Service] = Field(min_length=1)
+
+    @field_validator("node_type")
+    @classmethod
+    def _node_type(cls, node_type: str) -> str:
+        if not _CACHE_NODE_TYPE.match(node_type):
+            raise ValueError("must be an ElastiCache node type such as cache.t4g.micro")
+        return node_type
+
+    @model_validator(mode="after")
+    def _version(self) -> CacheConfig:
+        allowed = ELASTICACHE_TLS_AUTH_VERSIONS
+        if self.engine_version not in allowed[self.engine]:
+            raise ValueError(
+                f"engineVersion {self.engine_version!r} is not a {self.engine.value} version "
+                f"with encryption in transit and AUTH; use one of {', '.join(allowed[self.engine])}"
+            )
+        return self
+
+
+class QueueEncryption(StrEnum):
+    SQS = "sqs"  # SQS-managed keys (SSE-SQS)
+    KMS = "kms"  # the stack's customer-managed key
+
+
+class MessagingConfig(_Model):
+    max_receive_count: int = Field(ge=1, le=1000)
+    encryption: QueueEncryption
+    outbound_high_throughput: bool = False
+    oldest_message_alarm_seconds: int = Field(default=900, ge=60, le=SQS_MAX_RETENTION_SECONDS)
+    message_retention_days: int = Field(default=4, ge=1, le=14)
+
+
+_REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+class RegistryConfig(_Model):
+    repositories: list[str] = Field(min_length=1, max_length=20)
+    untagged_expiry_days: int = Field(ge=1, le=365)
+    keep_release_tags: int = Field(ge=1, le=1000)
+
+    @field_validator("repositories")
+    @classmethod
+    def _names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not _REPOSITORY_NAME.match(name):
+                raise ValueError(
+                    f"{name!r} is not a valid ECR repository name (lowercase, digits, . _ -)"
+                )
+        if len(set(names)) != len(names):
+            raise ValueError("repository names must be unique")
+        return names

@@ -1,0 +1,49 @@
+"""Objects that exist once per account, repository or Vercel team: exactly one stack may own each.
+
+Not part of the program (no stack can see the others' config): the tests run it
+over every stack file, and a new environment is checked with it before its
+first `pulumi up` (README, "Adding an environment").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from infra.config import PROJECT_NAMESPACE, ConfigError, OidcProviderMode, StackConfig
+
+
+def ownership(cfg: StackConfig) -> dict[str, str]:
+    """The shared objects this stack manages, by a key that is the same in every stack."""
+    repo = f"{cfg.github.owner}/{cfg.github.repository}"
+    vercel = f"{cfg.vercel.team}/{cfg.vercel.project_name}"
+    owned = {f"github-environment:{repo}:{cfg.github.environment.name}": "github.environment"}
+    if cfg.vercel.manage:
+        owned[f"vercel-target:{vercel}:{cfg.vercel.target.value}"] = "vercel.target"
+    if cfg.github.approval_environment is not None:
+        owned[f"github-environment:{repo}:{cfg.github.approval_environment.name}"] = (
+            "github.approvalEnvironment"
+        )
+    if cfg.github.owns_rulesets:
+        owned[f"github-rulesets:{repo}"] = "github.ownsRulesets"
+    if cfg.vercel.owns_project:
+        owned[f"vercel-project:{vercel}"] = "vercel.ownsProject"
+    if cfg.ci.github_oidc_provider is OidcProviderMode.CREATE:
+        owned["aws-github-oidc-provider"] = "ci.githubOidcProvider"
+    if cfg.ci.account_roles:
+        owned["aws-ci-read-only-roles"] = "ci.accountRoles"
+    return owned
+
+
+def check_single_ownership(configs: Mapping[str, StackConfig]) -> None:
+    """Raise one ConfigError if two stacks claim the same shared object."""
+    owners: dict[str, list[tuple[str, str]]] = {}
+    for stack, cfg in configs.items():
+        for key, config_key in ownership(cfg).items():
+            owners.setdefault(key, []).append((stack, config_key))
+    clashes = {k: v for k, v in owners.items() if len(v) > 1}
+    if clashes:
+        lines = ["stacks claim the same shared object (exactly one may own it):"]
+        for key, claims in sorted(clashes.items()):
+            who = ", ".join(f"stack '{s}' ({PROJECT_NAMESPACE}:{k})" for s, k in claims)
+            lines.append(f"  - {key}: {who}")
+        raise ConfigError("\n".join(lines))
