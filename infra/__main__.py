@@ -49,14 +49,16 @@ alarms = AlarmTopic(
 
 workloads = WorkloadSecurityGroups(
     "workloads",
-    WorkloadSecurityGroupsArgs(network=network, services=list(blueprint.Service)),
+    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, services=list(blueprint.Service)),
     opts=aws_opts,
 )
 
 database = AuroraPostgres(
     "database",
     AuroraPostgresArgs(
-        network=network,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.isolated_subnet_ids,
+        availability_zones=network.availability_zones,
         engine_version=cfg.database.engine_version,
         instances=cfg.database.instances,
         min_capacity=cfg.database.min_capacity,
@@ -79,7 +81,9 @@ database = AuroraPostgres(
 cache = RedisCache(
     "cache",
     RedisCacheArgs(
-        network=network,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.isolated_subnet_ids,
+        availability_zones=network.availability_zones,
         engine=cfg.cache.engine.value,
         engine_version=cfg.cache.engine_version,
         node_type=cfg.cache.node_type,
@@ -133,7 +137,8 @@ cluster = EcsCluster(
 load_balancer = PublicLoadBalancer(
     "public",
     PublicLoadBalancerArgs(
-        network=network,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.public_subnet_ids,
         routes=blueprint.ROUTES,
         target_security_group_ids=workloads.ids,
         tls=Tls.from_config(cfg.compute.tls),

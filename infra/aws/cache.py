@@ -11,14 +11,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
 from infra import naming
-from infra.aws.network import Network
+from infra.aws.security_groups import admit_clients, security_group
 
 PORT = 6379
 # ElastiCache AUTH tokens: 16-128 printable characters, none of @ " /.
@@ -27,7 +27,9 @@ AUTH_TOKEN_SPECIALS = "!&#$^<>-"  # noqa: S105 - a character set, not a password
 
 @dataclass(frozen=True, kw_only=True)
 class RedisCacheArgs:
-    network: Network
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    availability_zones: Sequence[pulumi.Input[str]]
     engine: str
     engine_version: str
     node_type: str
@@ -37,7 +39,6 @@ class RedisCacheArgs:
     clients: dict[str, pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
-    availability_zones: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         problems = []
@@ -47,6 +48,8 @@ class RedisCacheArgs:
             problems.append(f"nodes must be 1-6, got {self.nodes}")
         if not self.clients:
             problems.append("clients must name at least one workload security group")
+        if not self.subnet_ids or not self.availability_zones:
+            problems.append("subnet_ids and availability_zones must not be empty")
         if problems:
             raise ValueError("RedisCacheArgs: " + "; ".join(problems))
 
@@ -73,13 +76,16 @@ class RedisCache(pulumi.ComponentResource):
             f"{name}-subnets",
             name=identifier,
             description=f"{identifier}: isolated subnets",
-            subnet_ids=args.network.isolated_subnet_ids,
+            subnet_ids=args.subnet_ids,
             opts=child,
         )
-        sg = args.network.security_group(
-            f"{name}-sg", description=f"{identifier}: {args.engine} from app workloads", parent=self
+        sg = security_group(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"{identifier}: {args.engine} from app workloads",
+            parent=self,
         )
-        args.network.admit_clients(
+        admit_clients(
             name,
             security_group_id=sg.id,
             clients=args.clients,
@@ -121,7 +127,7 @@ class RedisCache(pulumi.ComponentResource):
             opts=child,
         )
 
-        zones = list(args.availability_zones) or list(args.network.availability_zones)
+        zones = list(args.availability_zones)
         group = aws.elasticache.ReplicationGroup(
             f"{name}-group",
             replication_group_id=identifier,

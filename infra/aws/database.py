@@ -12,13 +12,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.network import Network
+from infra.aws.security_groups import admit_clients, security_group
 
 PORT = 5432
 MASTER_USERNAME = "aevon_admin"
@@ -28,7 +28,9 @@ RDS_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedM
 
 @dataclass(frozen=True, kw_only=True)
 class AuroraPostgresArgs:
-    network: Network
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    availability_zones: Sequence[pulumi.Input[str]]
     engine_version: str
     instances: int
     min_capacity: float
@@ -45,7 +47,6 @@ class AuroraPostgresArgs:
     clients: dict[str, pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
-    availability_zones: Sequence[pulumi.Input[str]] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         problems = []
@@ -60,6 +61,8 @@ class AuroraPostgresArgs:
             problems.append("seconds_until_auto_pause is required exactly when min_capacity is 0")
         if not self.clients:
             problems.append("clients must name at least one workload security group")
+        if not self.subnet_ids or not self.availability_zones:
+            problems.append("subnet_ids and availability_zones must not be empty")
         if problems:
             raise ValueError("AuroraPostgresArgs: " + "; ".join(problems))
 
@@ -90,15 +93,18 @@ class AuroraPostgres(pulumi.ComponentResource):
             f"{name}-subnets",
             name=identifier,
             description=f"{identifier}: isolated subnets",
-            subnet_ids=args.network.isolated_subnet_ids,
+            subnet_ids=args.subnet_ids,
             tags=naming.name_tag(f"{name}-subnets"),
             opts=child,
         )
 
-        sg = args.network.security_group(
-            f"{name}-sg", description=f"{identifier}: PostgreSQL from app workloads", parent=self
+        sg = security_group(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"{identifier}: PostgreSQL from app workloads",
+            parent=self,
         )
-        args.network.admit_clients(
+        admit_clients(
             name,
             security_group_id=sg.id,
             clients=args.clients,
@@ -200,7 +206,7 @@ class AuroraPostgres(pulumi.ComponentResource):
                 )
             )
 
-        zones = list(args.availability_zones) or list(args.network.availability_zones)
+        zones = list(args.availability_zones)
         for index in range(args.instances):
             role = "writer" if index == 0 else f"reader-{index}"
             aws.rds.ClusterInstance(

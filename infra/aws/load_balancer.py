@@ -11,7 +11,7 @@ load balancer's security group.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.alarms import metric_alarm
-from infra.aws.network import Network
+from infra.aws.security_groups import admit_clients, security_group
 from infra.blueprint import Route, Service
 from infra.config import TlsConfig
 
@@ -55,7 +55,8 @@ class Tls:
 
 @dataclass(frozen=True, kw_only=True)
 class PublicLoadBalancerArgs:
-    network: Network
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
     routes: Mapping[Service, Route]
     target_security_group_ids: Mapping[Service, pulumi.Input[str]]
     tls: Tls | None
@@ -87,9 +88,10 @@ class PublicLoadBalancer(pulumi.ComponentResource):
     ) -> None:
         super().__init__("aevon:compute:PublicLoadBalancer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        network = args.network
 
-        sg = network.security_group(f"{name}-sg", description="public load balancer", parent=self)
+        sg = security_group(
+            f"{name}-sg", vpc_id=args.vpc_id, description="public load balancer", parent=self
+        )
         open_ports = [443, 80] if args.tls else [80]
         for port in open_ports:
             purpose = (
@@ -113,7 +115,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             name=naming.physical_name(name, max_length=32),
             load_balancer_type="application",
             internal=False,
-            subnets=network.public_subnet_ids,
+            subnets=args.subnet_ids,
             security_groups=[sg.id],
             drop_invalid_header_fields=True,
             desync_mitigation_mode="strictest",
@@ -130,7 +132,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 target_type="ip",
                 protocol="HTTP",
                 port=route.port,
-                vpc_id=network.vpc_id,
+                vpc_id=args.vpc_id,
                 deregistration_delay=30,
                 health_check=aws.lb.TargetGroupHealthCheckArgs(
                     path=route.health_check_path,
@@ -143,7 +145,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
                 opts=child,
             )
             # The target admits the load balancer on its port, and only it.
-            network.admit_clients(
+            admit_clients(
                 f"{name}-{service}",
                 security_group_id=args.target_security_group_ids[service],
                 clients={"load-balancer": sg.id},

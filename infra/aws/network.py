@@ -13,7 +13,6 @@ fixed block with eight AZ slots, so adding an AZ never moves an existing subnet.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -105,7 +104,6 @@ class Network(pulumi.ComponentResource):
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:network:Network", name, None, opts)
-        self._name = name
         child = pulumi.ResourceOptions(parent=self)
 
         vpc = aws.ec2.Vpc(
@@ -116,7 +114,6 @@ class Network(pulumi.ComponentResource):
             tags=naming.name_tag(f"{name}-vpc"),
             opts=child,
         )
-        self._vpc = vpc
 
         # Adopt the default security group and strip it of every rule, so nothing
         # that lands in it by accident can talk to anything.
@@ -331,66 +328,3 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
         )
         return log_group
-
-    def security_group(
-        self,
-        name: str,
-        *,
-        description: str,
-        parent: pulumi.Resource,
-    ) -> aws.ec2.SecurityGroup:
-        """A security group in this VPC with no rules at all.
-
-        The caller adds each ingress/egress rule as its own
-        `aws.vpc.SecurityGroupIngressRule`/`EgressRule` with a description, so
-        nothing is open by default and every opening is reviewable.
-        """
-        return aws.ec2.SecurityGroup(
-            name,
-            name=naming.physical_name(name, max_length=255),
-            description=description,
-            vpc_id=self._vpc.id,
-            # No inline rules: the provider then also removes AWS's default
-            # allow-all egress, and separate rule resources never fight inline ones.
-            revoke_rules_on_delete=True,
-            tags=naming.name_tag(name),
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-
-    def admit_clients(
-        self,
-        name: str,
-        *,
-        security_group_id: pulumi.Input[str],
-        clients: Mapping[str, pulumi.Input[str]],
-        port: int,
-        service: str,
-        parent: pulumi.Resource,
-    ) -> None:
-        """Open `port` on a group to exactly `clients` (label -> their group id), both ways.
-
-        Per client: an ingress rule on the group from the client's group, and the
-        matching egress rule on the client's group, each with a description.
-        """
-        opts = pulumi.ResourceOptions(parent=parent)
-        for label, client_sg in sorted(clients.items()):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-from-{label}",
-                security_group_id=security_group_id,
-                referenced_security_group_id=client_sg,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"{service} from {label}",
-                opts=opts,
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-to-{label}-egress",
-                security_group_id=client_sg,
-                referenced_security_group_id=security_group_id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"{label} to {service}",
-                opts=opts,
-            )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
@@ -20,15 +19,15 @@ from infra.aws.fargate_service import (
 )
 from infra.aws.ingestion import IngestionApi, IngestionApiArgs, Jwt
 from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Tls
-from infra.aws.network import Network, NetworkArgs
 from infra.blueprint import ROUTES, Service
-from infra.config import NatStrategy
 from offline.engine import RecordingMonitor, Registration, build
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
 Q = "arn:aws:sqs:us-east-1:123456789012:"
 DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-AbCdEf"
+VPC_ID = "vpc-0a1b2c3d"
+PUBLIC_SUBNETS = ["subnet-pub-a", "subnet-pub-b"]
 
 
 def _service_args(**changes: Any) -> FargateServiceArgs:
@@ -242,19 +241,11 @@ def test_bad_service_args_fail_before_registration(changes: dict[str, Any], mess
 # ------------------------------------------------------------------ load balancer
 def _alb(tls: Tls | None) -> RecordingMonitor:
     def program() -> object:
-        network = Network(
-            "net",
-            NetworkArgs(
-                cidr=ipaddress.IPv4Network("10.0.0.0/16"),
-                az_count=2,
-                nat=NatStrategy.NONE,
-                flow_log_retention_days=7,
-            ),
-        )
         alb = PublicLoadBalancer(
             "public",
             PublicLoadBalancerArgs(
-                network=network,
+                vpc_id=VPC_ID,
+                subnet_ids=PUBLIC_SUBNETS,
                 routes=ROUTES,
                 target_security_group_ids={Service.API: "sg-api", Service.WEB: "sg-web"},
                 tls=tls,
@@ -335,6 +326,9 @@ def test_alb_alarms_on_5xx_and_response_time() -> None:
     (alb,) = rec.of_type("aws:lb/loadBalancer:LoadBalancer")
     assert alb.input("dropInvalidHeaderFields") is True
     assert alb.input("internal") is False
+    assert alb.input("subnets") == PUBLIC_SUBNETS
+    for group in rec.of_type("aws:lb/targetGroup:TargetGroup"):
+        assert group.input("vpcId") == VPC_ID
 
 
 # ------------------------------------------------------------------ cluster
@@ -456,15 +450,11 @@ def test_target_groups_are_handed_out_once_a_listener_routes_to_them() -> None:
     """ECS rejects a target group with no listener; services must wait for the routes."""
 
     def program() -> object:
-        network = Network(
-            "net",
-            NetworkArgs(cidr=ipaddress.IPv4Network("10.0.0.0/16"), az_count=2, nat=NatStrategy.NONE,
-                        flow_log_retention_days=7),
-        )  # fmt: skip
         alb = PublicLoadBalancer(
             "public",
             PublicLoadBalancerArgs(
-                network=network,
+                vpc_id=VPC_ID,
+                subnet_ids=PUBLIC_SUBNETS,
                 routes=ROUTES,
                 target_security_group_ids={Service.API: "sg-api", Service.WEB: "sg-web"},
                 tls=None,

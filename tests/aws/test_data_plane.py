@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
@@ -14,31 +13,26 @@ from infra.aws.cache import RedisCache, RedisCacheArgs
 from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.kms import DataKey, DataKeyArgs
 from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
-from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs, lifecycle_policy
 from infra.blueprint import QUEUES, QueueRole
-from infra.config import NatStrategy
 from offline.engine import RecordingMonitor, build, component_harness
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/test"
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alarms"
+# Plain values where a stack wires the Network's outputs: no VPC is built here.
+VPC_ID = "vpc-0a1b2c3d"
+ISOLATED_SUBNETS = ["subnet-iso-a", "subnet-iso-b", "subnet-iso-c"]
+ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
+NETWORK_TYPES = ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aevon:network:Network")
 
 
-def _network() -> Network:
-    return Network(
-        "net",
-        NetworkArgs(
-            cidr=ipaddress.IPv4Network("10.0.0.0/16"),
-            az_count=3,
-            nat=NatStrategy.SINGLE,
-            flow_log_retention_days=7,
-        ),
-    )
+def _placement() -> dict[str, Any]:
+    return {"vpc_id": VPC_ID, "subnet_ids": ISOLATED_SUBNETS, "availability_zones": ZONES}
 
 
-def _db_args(network: Network, **changes: Any) -> AuroraPostgresArgs:
+def _db_args(**changes: Any) -> AuroraPostgresArgs:
     values: dict[str, Any] = {
-        "network": network,
+        **_placement(),
         "engine_version": "16.6",
         "instances": 2,
         "min_capacity": 0.5,
@@ -62,7 +56,7 @@ def _db_args(network: Network, **changes: Any) -> AuroraPostgresArgs:
 # ------------------------------------------------------------------ Aurora
 @pytest.fixture(scope="module")
 def aurora() -> RecordingMonitor:
-    return build(lambda: AuroraPostgres("db", _db_args(_network())).endpoint)
+    return build(lambda: AuroraPostgres("db", _db_args()).endpoint)
 
 
 def test_aurora_is_serverless_v2_with_managed_password_and_iam_auth(
@@ -127,13 +121,9 @@ def test_aurora_lives_in_isolated_subnets_and_admits_only_its_clients(
     aurora: RecordingMonitor,
 ) -> None:
     (subnet_group,) = aurora.of_type("aws:rds/subnetGroup:SubnetGroup")
-    isolated = {
-        s.id
-        for s in aurora.of_type("aws:ec2/subnet:Subnet")
-        if s.input("tags")["Tier"] == "isolated"
-    }
-    assert set(subnet_group.input("subnetIds")) == isolated
+    assert subnet_group.input("subnetIds") == ISOLATED_SUBNETS
     (sg,) = aurora.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert sg.input("vpcId") == VPC_ID
     rules = aurora.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert sorted(r.input("referencedSecurityGroupId") for r in rules) == ["sg-api", "sg-delivery"]
     for rule in rules:
@@ -146,7 +136,6 @@ def test_aurora_lives_in_isolated_subnets_and_admits_only_its_clients(
 def test_dev_aurora_pauses_at_zero_and_is_not_protected() -> None:
     def program() -> object:
         args = _db_args(
-            _network(),
             instances=1,
             min_capacity=0,
             max_capacity=2,
@@ -171,7 +160,15 @@ def test_dev_aurora_pauses_at_zero_and_is_not_protected() -> None:
     assert cluster.input("storageEncrypted") is True  # AWS-managed key, still encrypted
     assert not cluster.protect
     assert len(rec.of_type("aws:rds/clusterInstance:ClusterInstance")) == 1
-    assert rec.of_type("aws:iam/role:Role") == [rec.named("net-flow-logs-role")]
+    assert rec.of_type("aws:iam/role:Role") == [], "no monitoring role with monitoring off"
+
+
+def test_aurora_builds_from_plain_inputs_without_a_network(aurora: RecordingMonitor) -> None:
+    """Only Aurora's own resources: no VPC, subnet or Network component is built."""
+    assert not [r.urn for r in aurora.registrations if r.type in NETWORK_TYPES]
+    (component,) = aurora.of_type("aevon:data:AuroraPostgres")
+    for r in aurora.registrations:
+        assert r is component or r.parent == component.urn, r.urn
 
 
 @pytest.mark.parametrize(
@@ -181,12 +178,13 @@ def test_dev_aurora_pauses_at_zero_and_is_not_protected() -> None:
         ({"min_capacity": 4, "max_capacity": 2}, "min_capacity <= max_capacity"),
         ({"min_capacity": 0}, "seconds_until_auto_pause is required"),
         ({"clients": {}}, "clients must name"),
+        ({"subnet_ids": []}, "subnet_ids and availability_zones must not be empty"),
     ],
 )
 def test_aurora_bad_args_fail_before_registration(changes: dict[str, Any], message: str) -> None:
     with component_harness() as monitor:
         with pytest.raises(ValueError, match=message):
-            _db_args(None, **changes)  # type: ignore[arg-type]
+            _db_args(**changes)
         assert monitor.registrations == []
 
 
@@ -196,7 +194,7 @@ def _cache(nodes: int, protect: bool = False) -> RecordingMonitor:
         cache = RedisCache(
             "cache",
             RedisCacheArgs(
-                network=_network(),
+                **_placement(),
                 engine="valkey",
                 engine_version="8.0",
                 node_type="cache.t4g.small",
@@ -254,10 +252,19 @@ def test_cache_admits_only_its_clients_on_6379_from_isolated_subnets() -> None:
     assert rule.input("referencedSecurityGroupId") == "sg-api"
     assert (rule.input("fromPort"), rule.input("toPort")) == (6379, 6379)
     (subnets,) = rec.of_type("aws:elasticache/subnetGroup:SubnetGroup")
-    isolated = {
-        s.id for s in rec.of_type("aws:ec2/subnet:Subnet") if s.input("tags")["Tier"] == "isolated"
-    }
-    assert set(subnets.input("subnetIds")) == isolated
+    assert subnets.input("subnetIds") == ISOLATED_SUBNETS
+    (sg,) = rec.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert sg.input("vpcId") == VPC_ID
+
+
+def test_cache_builds_from_plain_inputs_without_a_network() -> None:
+    rec = _cache(nodes=2)
+    assert not [r.urn for r in rec.registrations if r.type in NETWORK_TYPES]
+    (component,) = rec.of_type("aevon:data:RedisCache")
+    for r in rec.registrations:
+        assert r is component or r.parent == component.urn, r.urn
+    (group,) = rec.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert group.input("preferredCacheClusterAzs") == ZONES[:2]
 
 
 # ------------------------------------------------------------------ queue pipeline

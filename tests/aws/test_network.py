@@ -229,19 +229,12 @@ def test_outputs_are_the_subnet_ids_by_tier() -> None:
     build(_args(), check)
 
 
-def test_security_group_helper_creates_an_empty_group_in_the_vpc() -> None:
-    def check(network: Network) -> pulumi.Output[str]:
-        sg = network.security_group("net-app-sg", description="app tasks", parent=network)
-        return sg.id
-
-    rec = build(_args(), check)
-    (sg,) = of_type(rec, "aws:ec2/securityGroup:SecurityGroup")
-    (vpc,) = of_type(rec, "aws:ec2/vpc:Vpc")
-    assert sg.input("vpcId") == vpc.id
-    assert sg.input("ingress") is None
-    assert sg.input("egress") is None
-    assert sg.input("description") == "app tasks"
-    assert sg.input("name") == "aevon-test-net-app-sg"
+def test_the_network_creates_only_network_resources() -> None:
+    """Security groups for workloads and stores belong to their components, not the VPC's."""
+    rec = build(_args())
+    assert of_type(rec, "aws:ec2/securityGroup:SecurityGroup") == []
+    kinds = {r.type.split(":")[1].split("/")[0] for r in rec.registrations if r.custom}
+    assert kinds <= {"ec2", "cloudwatch", "iam"}, kinds
 
 
 def test_flow_log_waits_for_its_role_policy() -> None:
