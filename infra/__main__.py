@@ -27,24 +27,16 @@ aws_opts = pulumi.ResourceOptions(providers=[aws_provider, providers.random_prov
 protect = cfg.protect_stateful_resources
 log_retention = cfg.logs.retention_days
 
-kms_key_arn = kms.stack_key_arn(
-    "data-key", enabled=cfg.encryption.customer_managed_key, opts=aws_opts
-)
+kms_key_arn = kms.stack_key_arn("data-key", cfg.encryption, opts=aws_opts)
 
 network = Network(
     "network",
-    NetworkArgs(
-        cidr=cfg.network.cidr,
-        az_count=cfg.network.az_count,
-        nat=cfg.network.nat,
-        flow_log_retention_days=cfg.network.flow_logs.retention_days,
-        flow_log_kms_key_arn=kms_key_arn,
-    ),
+    NetworkArgs(settings=cfg.network, flow_log_kms_key_arn=kms_key_arn),
     opts=aws_opts,
 )
 
 alarms = AlarmTopic(
-    "alarms", AlarmTopicArgs(kms_key_arn=kms_key_arn, emails=cfg.alarms.emails), opts=aws_opts
+    "alarms", AlarmTopicArgs(settings=cfg.alarms, kms_key_arn=kms_key_arn), opts=aws_opts
 )
 
 workloads = WorkloadSecurityGroups(
@@ -56,22 +48,12 @@ workloads = WorkloadSecurityGroups(
 database = AuroraPostgres(
     "database",
     AuroraPostgresArgs(
+        settings=cfg.database,
+        logs=cfg.logs,
         vpc_id=network.vpc_id,
         subnet_ids=network.isolated_subnet_ids,
         availability_zones=network.availability_zones,
-        engine_version=cfg.database.engine_version,
-        instances=cfg.database.instances,
-        min_capacity=cfg.database.min_capacity,
-        max_capacity=cfg.database.max_capacity,
-        seconds_until_auto_pause=cfg.database.seconds_until_auto_pause,
-        backup_retention_days=cfg.database.backup_retention_days,
-        deletion_protection=cfg.database.deletion_protection,
-        final_snapshot=cfg.database.final_snapshot,
-        performance_insights=cfg.database.performance_insights,
-        enhanced_monitoring_interval=cfg.database.enhanced_monitoring_interval,
-        slow_query_ms=cfg.database.slow_query_ms,
-        log_retention_days=log_retention,
-        clients={w.value: workloads.ids[w] for w in cfg.database.clients},
+        workload_security_group_ids=workloads.ids,
         kms_key_arn=kms_key_arn,
         protect=protect,
     ),
@@ -81,16 +63,12 @@ database = AuroraPostgres(
 cache = RedisCache(
     "cache",
     RedisCacheArgs(
+        settings=cfg.cache,
+        logs=cfg.logs,
         vpc_id=network.vpc_id,
         subnet_ids=network.isolated_subnet_ids,
         availability_zones=network.availability_zones,
-        engine=cfg.cache.engine.value,
-        engine_version=cfg.cache.engine_version,
-        node_type=cfg.cache.node_type,
-        nodes=cfg.cache.nodes,
-        snapshot_retention_days=cfg.cache.snapshot_retention_days,
-        log_retention_days=log_retention,
-        clients={w.value: workloads.ids[w] for w in cfg.cache.clients},
+        workload_security_group_ids=workloads.ids,
         kms_key_arn=kms_key_arn,
         protect=protect,
     ),
@@ -100,26 +78,14 @@ cache = RedisCache(
 pipeline = MessagePipeline(
     "pipeline",
     MessagePipelineArgs(
-        max_receive_count=cfg.messaging.max_receive_count,
-        message_retention_days=cfg.messaging.message_retention_days,
-        oldest_message_alarm_seconds=cfg.messaging.oldest_message_alarm_seconds,
-        outbound_high_throughput=cfg.messaging.outbound_high_throughput,
-        alarm_topic_arn=alarms.topic_arn,
-        encryption=cfg.messaging.encryption.value,
-        kms_key_arn=kms_key_arn,
+        settings=cfg.messaging, alarm_topic_arn=alarms.topic_arn, kms_key_arn=kms_key_arn
     ),
     opts=aws_opts,
 )
 
 registry = ContainerRegistry(
     "registry",
-    ContainerRegistryArgs(
-        repositories=cfg.registry.repositories,
-        untagged_expiry_days=cfg.registry.untagged_expiry_days,
-        keep_release_tags=cfg.registry.keep_release_tags,
-        kms_key_arn=kms_key_arn,
-        protect=protect,
-    ),
+    ContainerRegistryArgs(settings=cfg.registry, kms_key_arn=kms_key_arn, protect=protect),
     opts=aws_opts,
 )
 

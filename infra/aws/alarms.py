@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.policy_documents import deny_insecure_transport
+from infra.config import AlarmsConfig
 
 
 @dataclass(frozen=True, kw_only=True)
 class AlarmTopicArgs:
+    settings: AlarmsConfig
     # The stack's customer-managed key. Without one the topic is unencrypted: CloudWatch
     # cannot publish to a topic under the AWS-managed aws/sns key, and alarm
     # notifications carry no data beyond metric names.
     kms_key_arn: pulumi.Input[str] | None = None
-    emails: Sequence[str] = field(default_factory=tuple)
 
 
 class AlarmTopic(pulumi.ComponentResource):
@@ -57,7 +58,7 @@ class AlarmTopic(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for index, email in enumerate(args.emails):
+        for index, email in enumerate(args.settings.emails):
             aws.sns.TopicSubscription(
                 f"{name}-email-{index}",
                 topic=topic.arn,

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -19,6 +19,8 @@ import pulumi_random as random
 
 from infra import naming
 from infra.aws.security_groups import admit_clients, security_group
+from infra.blueprint import Service
+from infra.config import CacheConfig, LogsConfig
 
 PORT = 6379
 # ElastiCache AUTH tokens: 16-128 printable characters, none of @ " /.
@@ -27,35 +29,31 @@ AUTH_TOKEN_SPECIALS = "!&#$^<>-"  # noqa: S105 - a character set, not a password
 
 @dataclass(frozen=True, kw_only=True)
 class RedisCacheArgs:
+    settings: CacheConfig
+    logs: LogsConfig
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     availability_zones: Sequence[pulumi.Input[str]]
-    engine: str
-    engine_version: str
-    node_type: str
-    nodes: int
-    snapshot_retention_days: int
-    log_retention_days: int
-    clients: dict[str, pulumi.Input[str]]
+    workload_security_group_ids: Mapping[Service, pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
 
     def __post_init__(self) -> None:
         problems = []
-        if self.engine not in ("redis", "valkey"):
-            problems.append(f"engine must be 'redis' or 'valkey', got {self.engine!r}")
-        if not 1 <= self.nodes <= 6:
-            problems.append(f"nodes must be 1-6, got {self.nodes}")
-        if not self.clients:
-            problems.append("clients must name at least one workload security group")
+        unplaced = [
+            c.value for c in self.settings.clients if c not in self.workload_security_group_ids
+        ]
+        if unplaced:
+            problems.append(f"no security group for client {', '.join(unplaced)}")
         if not self.subnet_ids or not self.availability_zones:
             problems.append("subnet_ids and availability_zones must not be empty")
         if problems:
             raise ValueError("RedisCacheArgs: " + "; ".join(problems))
 
     @property
-    def multi_az(self) -> bool:
-        return self.nodes >= 2
+    def client_security_group_ids(self) -> dict[str, pulumi.Input[str]]:
+        """The groups of the configured clients, by service name (used in rule names)."""
+        return {c.value: self.workload_security_group_ids[c] for c in self.settings.clients}
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -69,6 +67,8 @@ class RedisCache(pulumi.ComponentResource):
         self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:data:RedisCache", name, None, opts)
+        settings = args.settings
+        engine = settings.engine.value
         child = pulumi.ResourceOptions(parent=self)
         identifier = naming.physical_name(name, max_length=40)
 
@@ -82,15 +82,15 @@ class RedisCache(pulumi.ComponentResource):
         sg = security_group(
             f"{name}-sg",
             vpc_id=args.vpc_id,
-            description=f"{identifier}: {args.engine} from app workloads",
+            description=f"{identifier}: {engine} from app workloads",
             parent=self,
         )
         admit_clients(
             name,
             security_group_id=sg.id,
-            clients=args.clients,
+            clients=args.client_security_group_ids,
             port=PORT,
-            service=args.engine,
+            service=engine,
             parent=self,
         )
 
@@ -122,7 +122,7 @@ class RedisCache(pulumi.ComponentResource):
         slow_log = aws.cloudwatch.LogGroup(
             f"{name}-slow-log",
             name=f"/{naming.prefix()}/elasticache/{name}/slow-log",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
@@ -131,14 +131,14 @@ class RedisCache(pulumi.ComponentResource):
         group = aws.elasticache.ReplicationGroup(
             f"{name}-group",
             replication_group_id=identifier,
-            description=f"{identifier} ({args.engine} {args.engine_version})",
-            engine=args.engine,
-            engine_version=args.engine_version,
-            node_type=args.node_type,
-            num_cache_clusters=args.nodes,
-            preferred_cache_cluster_azs=[zones[i % len(zones)] for i in range(args.nodes)],
-            automatic_failover_enabled=args.multi_az,
-            multi_az_enabled=args.multi_az,
+            description=f"{identifier} ({engine} {settings.engine_version})",
+            engine=engine,
+            engine_version=settings.engine_version,
+            node_type=settings.node_type,
+            num_cache_clusters=settings.nodes,
+            preferred_cache_cluster_azs=[zones[i % len(zones)] for i in range(settings.nodes)],
+            automatic_failover_enabled=settings.multi_az,
+            multi_az_enabled=settings.multi_az,
             port=PORT,
             subnet_group_name=subnet_group.name,
             security_group_ids=[sg.id],
@@ -149,11 +149,11 @@ class RedisCache(pulumi.ComponentResource):
             auth_token=token.result,
             auth_token_update_strategy="ROTATE",  # noqa: S106 - a strategy name
             auto_minor_version_upgrade=True,
-            snapshot_retention_limit=args.snapshot_retention_days,
+            snapshot_retention_limit=settings.snapshot_retention_days,
             snapshot_window="03:00-04:00",
             maintenance_window="sun:05:00-sun:06:00",
             final_snapshot_identifier=(
-                f"{identifier}-final" if args.snapshot_retention_days > 0 else None
+                f"{identifier}-final" if settings.snapshot_retention_days > 0 else None
             ),
             log_delivery_configurations=[
                 aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(

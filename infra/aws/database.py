@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -19,6 +19,8 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.security_groups import admit_clients, security_group
+from infra.blueprint import Service
+from infra.config import DatabaseConfig, LogsConfig
 
 PORT = 5432
 MASTER_USERNAME = "aevon_admin"
@@ -28,47 +30,31 @@ RDS_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedM
 
 @dataclass(frozen=True, kw_only=True)
 class AuroraPostgresArgs:
+    settings: DatabaseConfig
+    logs: LogsConfig
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     availability_zones: Sequence[pulumi.Input[str]]
-    engine_version: str
-    instances: int
-    min_capacity: float
-    max_capacity: float
-    seconds_until_auto_pause: int | None
-    backup_retention_days: int
-    deletion_protection: bool
-    final_snapshot: bool
-    performance_insights: bool
-    enhanced_monitoring_interval: int
-    slow_query_ms: int
-    log_retention_days: int
-    # Security groups of the workloads that may connect, by a label used in rule names.
-    clients: dict[str, pulumi.Input[str]]
+    workload_security_group_ids: Mapping[Service, pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
 
     def __post_init__(self) -> None:
         problems = []
-        if self.instances < 1:
-            problems.append(f"instances must be at least 1, got {self.instances}")
-        if not 0 <= self.min_capacity <= self.max_capacity <= 256:
-            problems.append(
-                f"need 0 <= min_capacity <= max_capacity <= 256, got "
-                f"{self.min_capacity}..{self.max_capacity}"
-            )
-        if (self.min_capacity == 0) != (self.seconds_until_auto_pause is not None):
-            problems.append("seconds_until_auto_pause is required exactly when min_capacity is 0")
-        if not self.clients:
-            problems.append("clients must name at least one workload security group")
+        unplaced = [
+            c.value for c in self.settings.clients if c not in self.workload_security_group_ids
+        ]
+        if unplaced:
+            problems.append(f"no security group for client {', '.join(unplaced)}")
         if not self.subnet_ids or not self.availability_zones:
             problems.append("subnet_ids and availability_zones must not be empty")
         if problems:
             raise ValueError("AuroraPostgresArgs: " + "; ".join(problems))
 
     @property
-    def major_version(self) -> str:
-        return self.engine_version.split(".")[0]
+    def client_security_group_ids(self) -> dict[str, pulumi.Input[str]]:
+        """The groups of the configured clients, by service name (used in rule names)."""
+        return {c.value: self.workload_security_group_ids[c] for c in self.settings.clients}
 
 
 class AuroraPostgres(pulumi.ComponentResource):
@@ -85,6 +71,7 @@ class AuroraPostgres(pulumi.ComponentResource):
         self, name: str, args: AuroraPostgresArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:data:AuroraPostgres", name, None, opts)
+        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         identifier = naming.physical_name(name, max_length=63)
@@ -107,7 +94,7 @@ class AuroraPostgres(pulumi.ComponentResource):
         admit_clients(
             name,
             security_group_id=sg.id,
-            clients=args.clients,
+            clients=args.client_security_group_ids,
             port=PORT,
             service="PostgreSQL",
             parent=self,
@@ -116,12 +103,12 @@ class AuroraPostgres(pulumi.ComponentResource):
         parameters = aws.rds.ClusterParameterGroup(
             f"{name}-params",
             name=identifier,
-            family=f"aurora-postgresql{args.major_version}",
+            family=f"aurora-postgresql{settings.major_version}",
             description=f"{identifier}: TLS only, slow statement logging",
             parameters=[
                 aws.rds.ClusterParameterGroupParameterArgs(name="rds.force_ssl", value="1"),
                 aws.rds.ClusterParameterGroupParameterArgs(
-                    name="log_min_duration_statement", value=str(args.slow_query_ms)
+                    name="log_min_duration_statement", value=str(settings.slow_query_ms)
                 ),
                 aws.rds.ClusterParameterGroupParameterArgs(name="log_lock_waits", value="1"),
             ],
@@ -132,22 +119,22 @@ class AuroraPostgres(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-postgresql-logs",
             name=f"/aws/rds/cluster/{identifier}/postgresql",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
 
         scaling = aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
-            min_capacity=args.min_capacity,
-            max_capacity=args.max_capacity,
-            seconds_until_auto_pause=args.seconds_until_auto_pause,
+            min_capacity=settings.min_capacity,
+            max_capacity=settings.max_capacity,
+            seconds_until_auto_pause=settings.seconds_until_auto_pause,
         )
         cluster = aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=identifier,
             engine="aurora-postgresql",
             engine_mode="provisioned",
-            engine_version=args.engine_version,
+            engine_version=settings.engine_version,
             database_name=DATABASE_NAME,
             master_username=MASTER_USERNAME,
             manage_master_user_password=True,
@@ -160,13 +147,13 @@ class AuroraPostgres(pulumi.ComponentResource):
             db_cluster_parameter_group_name=parameters.name,
             serverlessv2_scaling_configuration=scaling,
             port=PORT,
-            backup_retention_period=args.backup_retention_days,
+            backup_retention_period=settings.backup_retention_days,
             preferred_backup_window="03:00-04:00",
             preferred_maintenance_window="sun:04:30-sun:05:30",
             copy_tags_to_snapshot=True,
-            deletion_protection=args.deletion_protection,
-            skip_final_snapshot=not args.final_snapshot,
-            final_snapshot_identifier=f"{identifier}-final" if args.final_snapshot else None,
+            deletion_protection=settings.deletion_protection,
+            skip_final_snapshot=not settings.final_snapshot,
+            final_snapshot_identifier=f"{identifier}-final" if settings.final_snapshot else None,
             enabled_cloudwatch_logs_exports=["postgresql"],
             allow_major_version_upgrade=False,
             apply_immediately=False,
@@ -179,7 +166,7 @@ class AuroraPostgres(pulumi.ComponentResource):
 
         monitoring_role = None
         monitoring_ready: list[pulumi.Resource] = []
-        if args.enhanced_monitoring_interval:
+        if settings.enhanced_monitoring_interval:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
                 name=naming.physical_name(f"{name}-monitoring", max_length=64),
@@ -207,7 +194,7 @@ class AuroraPostgres(pulumi.ComponentResource):
             )
 
         zones = list(args.availability_zones)
-        for index in range(args.instances):
+        for index in range(settings.instances):
             role = "writer" if index == 0 else f"reader-{index}"
             aws.rds.ClusterInstance(
                 f"{name}-{role}",
@@ -222,12 +209,12 @@ class AuroraPostgres(pulumi.ComponentResource):
                 auto_minor_version_upgrade=True,
                 ca_cert_identifier="rds-ca-rsa2048-g1",
                 promotion_tier=0 if index < 2 else 1,
-                performance_insights_enabled=args.performance_insights,
+                performance_insights_enabled=settings.performance_insights,
                 performance_insights_kms_key_id=(
-                    args.kms_key_arn if args.performance_insights else None
+                    args.kms_key_arn if settings.performance_insights else None
                 ),
-                performance_insights_retention_period=7 if args.performance_insights else None,
-                monitoring_interval=args.enhanced_monitoring_interval,
+                performance_insights_retention_period=7 if settings.performance_insights else None,
+                monitoring_interval=settings.enhanced_monitoring_interval,
                 monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
                 tags=naming.name_tag(f"{name}-{role}"),
                 # RDS validates the monitoring role's policy when the instance is created.

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.config import EncryptionConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,9 +110,10 @@ class DataKey(pulumi.ComponentResource):
 
 
 def stack_key_arn(
-    name: str, *, enabled: bool, opts: pulumi.ResourceOptions | None = None
+    name: str, settings: EncryptionConfig, opts: pulumi.ResourceOptions | None = None
 ) -> pulumi.Output[str] | None:
-    """The stack's customer-managed key ARN, or None for AWS-managed keys (from config)."""
-    if not enabled:
+    """The stack's customer-managed key ARN, or None where `encryption.customerManagedKey`
+    is false (AWS-managed keys)."""
+    if not settings.customer_managed_key:
         return None
     return DataKey(name, DataKeyArgs(), opts=opts).key_arn

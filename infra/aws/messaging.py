@@ -19,33 +19,19 @@ from infra.aws.alarms import metric_alarm
 from infra.aws.limits import SQS_MAX_RETENTION_SECONDS
 from infra.aws.policy_documents import deny_insecure_transport
 from infra.blueprint import QUEUES, QueueRole, QueueShape
+from infra.config import MessagingConfig, QueueEncryption
 
 
 @dataclass(frozen=True, kw_only=True)
 class MessagePipelineArgs:
-    max_receive_count: int
-    message_retention_days: int
-    oldest_message_alarm_seconds: int
+    settings: MessagingConfig
     alarm_topic_arn: pulumi.Input[str]
-    outbound_high_throughput: bool = False
-    # "sqs": SQS-managed keys (SSE-SQS); "kms": the stack's key, which must then be given.
-    encryption: str = "sqs"
     kms_key_arn: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
-        problems = []
-        if self.encryption not in ("sqs", "kms"):
-            problems.append(f"encryption must be 'sqs' or 'kms', got {self.encryption!r}")
-        if self.encryption == "kms" and self.kms_key_arn is None:
-            problems.append("encryption 'kms' needs kms_key_arn")
-        if not 1 <= self.max_receive_count <= 1000:
-            problems.append(f"max_receive_count must be 1-1000, got {self.max_receive_count}")
-        if not 1 <= self.message_retention_days <= 14:
-            problems.append(
-                f"message_retention_days must be 1-14, got {self.message_retention_days}"
-            )
-        if problems:
-            raise ValueError("MessagePipelineArgs: " + "; ".join(problems))
+        # Wiring, not config: without the key, "kms" would silently fall back to SSE-SQS.
+        if self.settings.encryption is QueueEncryption.KMS and self.kms_key_arn is None:
+            raise ValueError("MessagePipelineArgs: encryption 'kms' needs kms_key_arn")
 
 
 class MessagePipeline(pulumi.ComponentResource):
@@ -75,7 +61,8 @@ class MessagePipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         base = f"{name}-{role.value}"
         suffix = ".fifo" if spec.fifo else ""
-        kms = args.kms_key_arn if args.encryption == "kms" else None
+        settings = args.settings
+        kms = args.kms_key_arn if settings.encryption is QueueEncryption.KMS else None
         # Exactly one of SSE-SQS or SSE-KMS; unset arguments stay None.
         encryption = {
             "sqs_managed_sse_enabled": True if kms is None else None,
@@ -93,15 +80,15 @@ class MessagePipeline(pulumi.ComponentResource):
             kms_data_key_reuse_period_seconds=encryption["kms_data_key_reuse_period_seconds"],
             opts=child,
         )
-        high_throughput = spec.fifo and args.outbound_high_throughput
+        high_throughput = spec.fifo and settings.outbound_high_throughput
         queue = aws.sqs.Queue(
             base,
             name=naming.physical_name(base, max_length=80 - len(suffix)) + suffix,
             visibility_timeout_seconds=spec.visibility_timeout_seconds,
-            message_retention_seconds=args.message_retention_days * 24 * 3600,
+            message_retention_seconds=settings.message_retention_days * 24 * 3600,
             receive_wait_time_seconds=20,  # long polling: fewer empty receives, lower cost
             redrive_policy=pulumi.Output.json_dumps(
-                {"deadLetterTargetArn": dlq.arn, "maxReceiveCount": args.max_receive_count}
+                {"deadLetterTargetArn": dlq.arn, "maxReceiveCount": settings.max_receive_count}
             ),
             fifo_queue=spec.fifo or None,
             content_based_deduplication=spec.fifo or None,
@@ -151,7 +138,7 @@ class MessagePipeline(pulumi.ComponentResource):
             f"{base}-oldest-message",
             parent=self,
             description=(
-                f"{role.value}: a message has waited over {args.oldest_message_alarm_seconds}s "
+                f"{role.value}: a message has waited over {settings.oldest_message_alarm_seconds}s "
                 f"(is {spec.consumer} keeping up?)"
             ),
             topic_arn=args.alarm_topic_arn,
@@ -160,7 +147,7 @@ class MessagePipeline(pulumi.ComponentResource):
             dimensions={"QueueName": queue.name},
             statistic="Maximum",
             evaluation_periods=5,
-            threshold=args.oldest_message_alarm_seconds,
+            threshold=settings.oldest_message_alarm_seconds,
             comparison="GreaterThanThreshold",
         )
         self.queue_urls[role] = queue.url

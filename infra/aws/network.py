@@ -20,9 +20,8 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.limits import LOG_RETENTION_DAYS
 from infra.aws.policy_documents import service_trust
-from infra.config import NatStrategy
+from infra.config import NatStrategy, NetworkConfig
 
 AZ_SLOTS = 8  # each tier block is cut into this many equal subnets, one per AZ index
 
@@ -58,22 +57,8 @@ def plan_subnets(
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkArgs:
-    cidr: ipaddress.IPv4Network
-    az_count: int
-    nat: NatStrategy
-    flow_log_retention_days: int
+    settings: NetworkConfig
     flow_log_kms_key_arn: pulumi.Input[str] | None = None
-
-    def __post_init__(self) -> None:
-        if not 2 <= self.az_count <= 6:
-            raise ValueError(f"NetworkArgs.az_count must be between 2 and 6, got {self.az_count}")
-        if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                "NetworkArgs.flow_log_retention_days must be a CloudWatch Logs retention "
-                f"period, got {self.flow_log_retention_days}"
-            )
-        if not isinstance(self.nat, NatStrategy):
-            raise ValueError(f"NetworkArgs.nat must be a NatStrategy, got {self.nat!r}")
 
 
 def _az_name(index: int):
@@ -105,10 +90,11 @@ class Network(pulumi.ComponentResource):
     ) -> None:
         super().__init__("aevon:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=str(args.cidr),
+            cidr_block=str(settings.cidr),
             enable_dns_hostnames=True,
             enable_dns_support=True,
             tags=naming.name_tag(f"{name}-vpc"),
@@ -135,9 +121,9 @@ class Network(pulumi.ComponentResource):
             ],
             opts=pulumi.InvokeOptions(parent=self),
         )
-        az_names = [zones.names.apply(_az_name(i)) for i in range(args.az_count)]
+        az_names = [zones.names.apply(_az_name(i)) for i in range(settings.az_count)]
 
-        plan = plan_subnets(args.cidr, args.az_count)
+        plan = plan_subnets(settings.cidr, settings.az_count)
         subnets: dict[Tier, list[aws.ec2.Subnet]] = {tier: [] for tier in Tier}
         for tier in Tier:
             for index, cidr in enumerate(plan[tier]):
@@ -179,9 +165,11 @@ class Network(pulumi.ComponentResource):
             )
 
         # NAT gateways: none, one in the first AZ, or one per AZ.
-        nat_count = {NatStrategy.NONE: 0, NatStrategy.SINGLE: 1, NatStrategy.PER_AZ: args.az_count}[
-            args.nat
-        ]
+        nat_count = {
+            NatStrategy.NONE: 0,
+            NatStrategy.SINGLE: 1,
+            NatStrategy.PER_AZ: settings.az_count,
+        }[settings.nat]
         nat_gateways: list[aws.ec2.NatGateway] = []
         for index in range(nat_count):
             eip = aws.ec2.Eip(
@@ -204,7 +192,7 @@ class Network(pulumi.ComponentResource):
 
         # Private route tables: one per AZ when each AZ has its own NAT, else one shared.
         private_rts: list[aws.ec2.RouteTable] = []
-        private_rt_count = args.az_count if args.nat is NatStrategy.PER_AZ else 1
+        private_rt_count = settings.az_count if settings.nat is NatStrategy.PER_AZ else 1
         for index in range(private_rt_count):
             logical = f"{name}-private-rt-{index}"
             rt = aws.ec2.RouteTable(
@@ -283,7 +271,7 @@ class Network(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/{naming.prefix()}/vpc/{name}/flow-logs",
-            retention_in_days=args.flow_log_retention_days,
+            retention_in_days=args.settings.flow_logs.retention_days,
             kms_key_id=args.flow_log_kms_key_arn,
             opts=child,
         )

@@ -8,35 +8,22 @@ untagged images and keeps the last N release tags (`v*`, `rc-*`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.config import RegistryConfig
 
 RELEASE_TAG_PATTERNS = ("v*", "rc-*")
 
 
 @dataclass(frozen=True, kw_only=True)
 class ContainerRegistryArgs:
-    repositories: Sequence[str]
-    untagged_expiry_days: int
-    keep_release_tags: int
+    settings: RegistryConfig
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not self.repositories:
-            problems.append("repositories must name at least one repository")
-        if len(set(self.repositories)) != len(self.repositories):
-            problems.append("repositories must be unique")
-        if self.untagged_expiry_days < 1 or self.keep_release_tags < 1:
-            problems.append("untagged_expiry_days and keep_release_tags must be at least 1")
-        if problems:
-            raise ValueError("ContainerRegistryArgs: " + "; ".join(problems))
 
 
 def lifecycle_policy(untagged_expiry_days: int, keep_release_tags: int) -> str:
@@ -80,9 +67,10 @@ class ContainerRegistry(pulumi.ComponentResource):
         self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:delivery:ContainerRegistry", name, None, opts)
-        policy = lifecycle_policy(args.untagged_expiry_days, args.keep_release_tags)
+        settings = args.settings
+        policy = lifecycle_policy(settings.untagged_expiry_days, settings.keep_release_tags)
         self.repository_urls, self.repository_arns = {}, {}
-        for repo in args.repositories:
+        for repo in settings.repositories:
             repository = aws.ecr.Repository(
                 f"{name}-{repo}",
                 name=f"{naming.prefix()}/{repo}",

@@ -81,6 +81,11 @@ class DatabaseConfig(_Model):
             raise ValueError("secondsUntilAutoPause applies only when minCapacity is 0")
         return self
 
+    @property
+    def major_version(self) -> str:
+        """The engine's major version (`16` of `16.6`): the parameter group family's suffix."""
+        return self.engine_version.split(".")[0]
+
 
 class CacheEngine(StrEnum):
     REDIS = "redis"
@@ -114,6 +119,11 @@ class CacheConfig(_Model):
                 f"with encryption in transit and AUTH; use one of {', '.join(allowed[self.engine])}"
             )
         return self
+
+    @property
+    def multi_az(self) -> bool:
+        """Two or more nodes: a replica in another AZ with automatic failover."""
+        return self.nodes >= 2
 
 
 class QueueEncryption(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -14,7 +15,15 @@ from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.kms import DataKey, DataKeyArgs
 from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs, lifecycle_policy
-from infra.blueprint import QUEUES, QueueRole
+from infra.blueprint import QUEUES, QueueRole, Service
+from infra.config import (
+    AlarmsConfig,
+    CacheConfig,
+    DatabaseConfig,
+    LogsConfig,
+    MessagingConfig,
+    RegistryConfig,
+)
 from offline.engine import RecordingMonitor, build, component_harness
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/test"
@@ -30,26 +39,33 @@ def _placement() -> dict[str, Any]:
     return {"vpc_id": VPC_ID, "subnet_ids": ISOLATED_SUBNETS, "availability_zones": ZONES}
 
 
-def _db_args(**changes: Any) -> AuroraPostgresArgs:
+WORKLOAD_SGS = {Service.API: "sg-api", Service.DELIVERY_WORKER: "sg-delivery"}
+DATABASE: dict[str, Any] = {
+    "engine_version": "16.6",
+    "instances": 2,
+    "min_capacity": 0.5,
+    "max_capacity": 8,
+    "backup_retention_days": 7,
+    "deletion_protection": True,
+    "final_snapshot": True,
+    "performance_insights": True,
+    "enhanced_monitoring_interval": 60,
+    "slow_query_ms": 250,
+    "clients": ["api", "delivery-worker"],
+}
+
+
+def _db_args(settings: Mapping[str, Any] | None = None, **wiring: Any) -> AuroraPostgresArgs:
+    """Aurora's args: the database section (with `settings` changes) plus plain wiring."""
     values: dict[str, Any] = {
         **_placement(),
-        "engine_version": "16.6",
-        "instances": 2,
-        "min_capacity": 0.5,
-        "max_capacity": 8,
-        "seconds_until_auto_pause": None,
-        "backup_retention_days": 7,
-        "deletion_protection": True,
-        "final_snapshot": True,
-        "performance_insights": True,
-        "enhanced_monitoring_interval": 60,
-        "slow_query_ms": 250,
-        "log_retention_days": 30,
-        "clients": {"api": "sg-api", "delivery-worker": "sg-delivery"},
+        "settings": DatabaseConfig.model_validate({**DATABASE, **(settings or {})}),
+        "logs": LogsConfig(retention_days=30),
+        "workload_security_group_ids": WORKLOAD_SGS,
         "kms_key_arn": KEY_ARN,
         "protect": True,
     }
-    values.update(changes)
+    values.update(wiring)
     return AuroraPostgresArgs(**values)
 
 
@@ -136,14 +152,16 @@ def test_aurora_lives_in_isolated_subnets_and_admits_only_its_clients(
 def test_dev_aurora_pauses_at_zero_and_is_not_protected() -> None:
     def program() -> object:
         args = _db_args(
-            instances=1,
-            min_capacity=0,
-            max_capacity=2,
-            seconds_until_auto_pause=900,
-            deletion_protection=False,
-            final_snapshot=False,
-            performance_insights=False,
-            enhanced_monitoring_interval=0,
+            {
+                "instances": 1,
+                "min_capacity": 0,
+                "max_capacity": 2,
+                "seconds_until_auto_pause": 900,
+                "deletion_protection": False,
+                "final_snapshot": False,
+                "performance_insights": False,
+                "enhanced_monitoring_interval": 0,
+            },
             kms_key_arn=None,
             protect=False,
         )
@@ -172,19 +190,24 @@ def test_aurora_builds_from_plain_inputs_without_a_network(aurora: RecordingMoni
 
 
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("settings", "wiring", "message"),
     [
-        ({"instances": 0}, "instances must be at least 1"),
-        ({"min_capacity": 4, "max_capacity": 2}, "min_capacity <= max_capacity"),
-        ({"min_capacity": 0}, "seconds_until_auto_pause is required"),
-        ({"clients": {}}, "clients must name"),
-        ({"subnet_ids": []}, "subnet_ids and availability_zones must not be empty"),
+        # The settings are the database section: its model refuses these (ValidationError).
+        ({"instances": 0}, {}, "greater than or equal to 1"),
+        ({"min_capacity": 4, "max_capacity": 2}, {}, r"minCapacity \(4.0\) must not exceed"),
+        ({"min_capacity": 0}, {}, "needs secondsUntilAutoPause"),
+        ({"clients": []}, {}, "at least 1 item"),
+        # The wiring: the args refuse these.
+        ({}, {"subnet_ids": []}, "subnet_ids and availability_zones must not be empty"),
+        ({}, {"workload_security_group_ids": {}}, "no security group for client api"),
     ],
 )
-def test_aurora_bad_args_fail_before_registration(changes: dict[str, Any], message: str) -> None:
+def test_aurora_bad_args_fail_before_registration(
+    settings: dict[str, Any], wiring: dict[str, Any], message: str
+) -> None:
     with component_harness() as monitor:
         with pytest.raises(ValueError, match=message):
-            _db_args(**changes)
+            _db_args(settings, **wiring)
         assert monitor.registrations == []
 
 
@@ -194,14 +217,19 @@ def _cache(nodes: int, protect: bool = False) -> RecordingMonitor:
         cache = RedisCache(
             "cache",
             RedisCacheArgs(
+                settings=CacheConfig.model_validate(
+                    {
+                        "engine": "valkey",
+                        "engine_version": "8.0",
+                        "node_type": "cache.t4g.small",
+                        "nodes": nodes,
+                        "snapshot_retention_days": 7 if protect else 0,
+                        "clients": ["api"],
+                    }
+                ),
+                logs=LogsConfig(retention_days=14),
                 **_placement(),
-                engine="valkey",
-                engine_version="8.0",
-                node_type="cache.t4g.small",
-                nodes=nodes,
-                snapshot_retention_days=7 if protect else 0,
-                log_retention_days=14,
-                clients={"api": "sg-api"},
+                workload_security_group_ids=WORKLOAD_SGS,
                 kms_key_arn=KEY_ARN if protect else None,
                 protect=protect,
             ),
@@ -273,12 +301,16 @@ def _pipeline(encryption: str = "sqs", high_throughput: bool = False) -> Recordi
         pipeline = MessagePipeline(
             "pipe",
             MessagePipelineArgs(
-                max_receive_count=4,
-                message_retention_days=4,
-                oldest_message_alarm_seconds=600,
+                settings=MessagingConfig.model_validate(
+                    {
+                        "max_receive_count": 4,
+                        "message_retention_days": 4,
+                        "oldest_message_alarm_seconds": 600,
+                        "outbound_high_throughput": high_throughput,
+                        "encryption": encryption,
+                    }
+                ),
                 alarm_topic_arn=TOPIC_ARN,
-                outbound_high_throughput=high_throughput,
-                encryption=encryption,
                 kms_key_arn=KEY_ARN,
             ),
         )
@@ -366,11 +398,8 @@ def test_alarms_watch_dlq_depth_and_message_age_and_notify_the_topic() -> None:
 def test_pipeline_kms_without_a_key_is_rejected() -> None:
     with pytest.raises(ValueError, match="encryption 'kms' needs kms_key_arn"):
         MessagePipelineArgs(
-            max_receive_count=1,
-            message_retention_days=1,
-            oldest_message_alarm_seconds=60,
+            settings=MessagingConfig.model_validate({"max_receive_count": 1, "encryption": "kms"}),
             alarm_topic_arn=TOPIC_ARN,
-            encryption="kms",
         )
 
 
@@ -380,9 +409,11 @@ def test_registry_repositories_are_immutable_scanned_and_kms_encrypted() -> None
         registry = ContainerRegistry(
             "ecr",
             ContainerRegistryArgs(
-                repositories=["api", "web", "worker"],
-                untagged_expiry_days=7,
-                keep_release_tags=25,
+                settings=RegistryConfig(
+                    repositories=["api", "web", "worker"],
+                    untagged_expiry_days=7,
+                    keep_release_tags=25,
+                ),
                 kms_key_arn=KEY_ARN,
                 protect=True,
             ),
@@ -421,11 +452,12 @@ def test_lifecycle_policy_expires_untagged_and_keeps_n_release_tags() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"repositories": []}, "at least one repository"),
+        ({"repositories": []}, "at least 1 item"),
         ({"repositories": ["api", "api"]}, "unique"),
     ],
 )
-def test_registry_bad_args(changes: dict[str, Any], message: str) -> None:
+def test_registry_bad_settings(changes: dict[str, Any], message: str) -> None:
+    """The registry's settings are its config section; the model refuses these."""
     values: dict[str, Any] = {
         "repositories": ["api"],
         "untagged_expiry_days": 1,
@@ -433,7 +465,7 @@ def test_registry_bad_args(changes: dict[str, Any], message: str) -> None:
     }
     values.update(changes)
     with pytest.raises(ValueError, match=message):
-        ContainerRegistryArgs(**values)
+        RegistryConfig.model_validate(values)
 
 
 # ------------------------------------------------------------------ key and topic
@@ -457,7 +489,10 @@ def test_alarm_topic_accepts_only_this_accounts_alarms_over_tls() -> None:
     rec = build(
         lambda: (
             AlarmTopic(
-                "alarms", AlarmTopicArgs(kms_key_arn=KEY_ARN, emails=["ops@aevon.dev"])
+                "alarms",
+                AlarmTopicArgs(
+                    settings=AlarmsConfig(emails=["ops@aevon.dev"]), kms_key_arn=KEY_ARN
+                ),
             ).topic_arn
         )
     )

@@ -8,23 +8,28 @@ from collections.abc import Callable
 
 import pulumi
 import pytest
+from pydantic import ValidationError
 
 from infra.aws.network import AZ_SLOTS, Network, NetworkArgs, Tier, plan_subnets
-from infra.config import NatStrategy
+from infra.config import NatStrategy, NetworkConfig
 from offline.engine import RecordingMonitor, Registration, component_harness
 
 VPC = ipaddress.IPv4Network("10.10.0.0/16")
 
 
-def _args(**changes: object) -> NetworkArgs:
+def _settings(**changes: object) -> NetworkConfig:
     values: dict[str, object] = {
-        "cidr": VPC,
+        "cidr": str(VPC),
         "az_count": 3,
         "nat": NatStrategy.PER_AZ,
-        "flow_log_retention_days": 30,
+        "flow_logs": {"retention_days": 30},
     }
     values.update(changes)
-    return NetworkArgs(**values)  # type: ignore[arg-type]
+    return NetworkConfig.model_validate(values)
+
+
+def _args(**changes: object) -> NetworkArgs:
+    return NetworkArgs(settings=_settings(**changes))
 
 
 def build(args: NetworkArgs, check: Callable[[Network], object] | None = None) -> RecordingMonitor:
@@ -73,19 +78,22 @@ def test_private_tier_is_the_largest() -> None:
     assert str(plan[Tier.ISOLATED][0]) == "10.10.160.0/22"
 
 
-# ------------------------------------------------------------------ args validation
+# ------------------------------------------------------------------ settings validation
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"az_count": 1}, "az_count must be between 2 and 6"),
-        ({"az_count": 7}, "az_count must be between 2 and 6"),
-        ({"flow_log_retention_days": 10}, "retention period"),
-        ({"nat": "single"}, "must be a NatStrategy"),
+        ({"az_count": 1}, "az_count\n.*greater than or equal to 2"),
+        ({"az_count": 7}, "az_count\n.*less than or equal to 6"),
+        ({"flow_logs": {"retention_days": 10}}, "retention periods"),
+        ({"nat": "two"}, "'none', 'single' or 'per_az'"),
     ],
 )
-def test_bad_args_fail_before_anything_registers(changes: dict[str, object], message: str) -> None:
+def test_bad_settings_fail_before_anything_registers(
+    changes: dict[str, object], message: str
+) -> None:
+    """The Network's settings are its config section: a bad value never reaches the component."""
     with component_harness() as monitor:
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(ValidationError, match=message):
             _args(**changes)
         assert monitor.registrations == []
 
@@ -165,7 +173,7 @@ def test_default_security_group_is_adopted_with_no_rules() -> None:
 
 
 def test_flow_logs_capture_all_traffic_with_retention() -> None:
-    rec = build(_args(flow_log_retention_days=90))
+    rec = build(_args(flow_logs={"retention_days": 90}))
     (flow_log,) = of_type(rec, "aws:ec2/flowLog:FlowLog")
     (group,) = of_type(rec, "aws:cloudwatch/logGroup:LogGroup")
     assert flow_log.input("trafficType") == "ALL"
