@@ -5,12 +5,12 @@ import pulumi
 from infra import blueprint, config, providers
 from infra.aws import ci_identity, kms, release
 from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
-from infra.aws.app_services import AppServices, AppServicesArgs, Cache, Database
+from infra.aws.app_services import AppServices, AppServicesArgs
 from infra.aws.cache import RedisCache, RedisCacheArgs
 from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.ecs_cluster import EcsCluster, EcsClusterArgs
-from infra.aws.ingestion import IngestionApi, IngestionApiArgs, Jwt
-from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Tls
+from infra.aws.ingestion import IngestionApi, IngestionApiArgs
+from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
@@ -25,7 +25,6 @@ cfg = config.load()
 aws_provider = providers.aws_provider(cfg)
 aws_opts = pulumi.ResourceOptions(providers=[aws_provider, providers.random_provider()])
 protect = cfg.protect_stateful_resources
-log_retention = cfg.logs.retention_days
 
 kms_key_arn = kms.stack_key_arn("data-key", cfg.encryption, opts=aws_opts)
 
@@ -91,12 +90,7 @@ registry = ContainerRegistry(
 
 cluster = EcsCluster(
     "ecs",
-    EcsClusterArgs(
-        container_insights=cfg.compute.container_insights,
-        spot_weight=cfg.compute.spot_weight,
-        on_demand_weight=cfg.compute.on_demand_weight,
-        on_demand_base=cfg.compute.on_demand_base,
-    ),
+    EcsClusterArgs(settings=cfg.compute),
     opts=aws_opts,
 )
 
@@ -107,9 +101,9 @@ load_balancer = PublicLoadBalancer(
         subnet_ids=network.public_subnet_ids,
         routes=blueprint.ROUTES,
         target_security_group_ids=workloads.ids,
-        tls=Tls.from_config(cfg.compute.tls),
+        tls=cfg.compute.tls,
         alarm_topic_arn=alarms.topic_arn,
-        deletion_protection=protect,
+        protect=protect,
     ),
     opts=aws_opts,
 )
@@ -117,10 +111,10 @@ load_balancer = PublicLoadBalancer(
 services = AppServices(
     "app",
     AppServicesArgs(
+        settings=cfg.compute,
+        logs=cfg.logs,
         cluster_arn=cluster.cluster_arn,
         cluster_name=cluster.cluster_name,
-        capacity_provider_strategy=cluster.strategy,
-        services=cfg.compute.services,
         image_tag=release.image_tag(cfg.compute, pulumi.InvokeOptions(provider=aws_provider)),
         repository_urls=registry.repository_urls,
         repository_arns=registry.repository_arns,
@@ -130,27 +124,12 @@ services = AppServices(
         queue_arns=pipeline.queue_arns,
         queue_urls=pipeline.queue_urls,
         queue_names=pipeline.queue_names,
-        database=Database(
-            endpoint=database.endpoint,
-            port=database.port,
-            name=database.database_name,
-            secret_arn=database.master_secret_arn,
-            cluster_resource_id=database.cluster_resource_id,
-            clients=cfg.database.clients,
-        ),
-        cache=Cache(
-            endpoint=cache.primary_endpoint,
-            port=cache.port,
-            auth_secret_arn=cache.auth_secret_arn,
-            clients=cfg.cache.clients,
-        ),
+        database=database.access,
+        cache=cache.access,
         public_url=load_balancer.url,
-        log_retention_days=log_retention,
         alarm_topic_arn=alarms.topic_arn,
-        wait_for_steady_state=cfg.compute.wait_for_steady_state,
-        running_task_alarms=cfg.compute.container_insights,
-        kms_key_arn=kms_key_arn,
         region=cfg.aws_region,
+        kms_key_arn=kms_key_arn,
     ),
     opts=aws_opts,
 )
@@ -158,16 +137,11 @@ services = AppServices(
 ingestion = IngestionApi(
     "ingest",
     IngestionApiArgs(
+        settings=cfg.ingestion,
+        logs=cfg.logs,
         inbound_queue_url=pipeline.queue_urls[blueprint.INGEST.enqueues],
         inbound_queue_arn=pipeline.queue_arns[blueprint.INGEST.enqueues],
         fetch_queue_arn=pipeline.queue_arns[blueprint.INGEST.consumes],
-        authorization=cfg.ingestion.authorization.value,
-        jwt=Jwt.from_config(cfg.ingestion.jwt),
-        throttle_burst=cfg.ingestion.throttle_burst,
-        throttle_rate=cfg.ingestion.throttle_rate,
-        reserved_concurrency=cfg.ingestion.reserved_concurrency,
-        fetch_batch_size=cfg.ingestion.fetch_batch_size,
-        log_retention_days=log_retention,
         alarm_topic_arn=alarms.topic_arn,
         kms_key_arn=kms_key_arn,
     ),

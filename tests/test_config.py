@@ -153,6 +153,7 @@ COMPUTE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("tls-bad-certificate-arn", {"aevon:compute": _section("compute", allowPlainHttp=False, tls={"certificateArn": "cert-123"})}, "aevon:compute.tls.certificateArn", "ACM certificate ARN"),
     ("image-tag-config-without-sha", {"aevon:compute": _section("compute", imageTagSource="config", imageTag="latest")}, "aevon:compute", "needs imageTag: a git commit SHA"),
     ("no-capacity", {"aevon:compute": _section("compute", spotWeight=0, onDemandWeight=0)}, "aevon:compute", "cannot both be 0"),
+    ("on-demand-base-without-weight", {"aevon:compute": _section("compute", onDemandWeight=0, onDemandBase=1)}, "aevon:compute", "onDemandBase 1 needs onDemandWeight > 0"),
     ("jwt-without-settings", {"aevon:ingestion": _section("ingestion", authorization="jwt")}, "aevon:ingestion", "jwt {issuer, audience} is required"),
     ("reserved-concurrency-one", {"aevon:ingestion": _section("ingestion", reservedConcurrency=1)}, "aevon:ingestion.reservedConcurrency", "greater than or equal to 2"),
     ("registry-lacks-worker-image", {"aevon:registry": _section("registry", repositories=["api", "web"])}, "stack config", "registry.repositories lacks worker"),

@@ -10,11 +10,13 @@ as `valueFrom` secrets, and a security-group path to the store; nobody else does
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from infra.aws.cache import CacheAccess
+from infra.aws.database import DatabaseAccess
 from infra.aws.fargate_service import (
     FargateService,
     FargateServiceArgs,
@@ -22,33 +24,15 @@ from infra.aws.fargate_service import (
     QueueScaling,
 )
 from infra.blueprint import SERVICES, QueueRole, Service
-from infra.config import ServiceConfig
-
-
-@dataclass(frozen=True, kw_only=True)
-class Database:
-    endpoint: pulumi.Input[str]
-    port: int
-    name: str
-    secret_arn: pulumi.Input[str]
-    cluster_resource_id: pulumi.Input[str]
-    clients: Sequence[Service]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Cache:
-    endpoint: pulumi.Input[str]
-    port: int
-    auth_secret_arn: pulumi.Input[str]
-    clients: Sequence[Service]
+from infra.config import ComputeConfig, LogsConfig
 
 
 @dataclass(frozen=True, kw_only=True)
 class AppServicesArgs:
+    settings: ComputeConfig
+    logs: LogsConfig
     cluster_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
-    capacity_provider_strategy: Sequence[tuple[str, int, int]]
-    services: Mapping[Service, ServiceConfig]
     image_tag: pulumi.Input[str]
     repository_urls: Mapping[str, pulumi.Input[str]]
     repository_arns: Mapping[str, pulumi.Input[str]]
@@ -58,30 +42,23 @@ class AppServicesArgs:
     queue_arns: Mapping[QueueRole, pulumi.Input[str]]
     queue_urls: Mapping[QueueRole, pulumi.Input[str]]
     queue_names: Mapping[QueueRole, pulumi.Input[str]]
-    database: Database
-    cache: Cache
+    database: DatabaseAccess
+    cache: CacheAccess
     public_url: pulumi.Input[str]
-    log_retention_days: int
     alarm_topic_arn: pulumi.Input[str]
-    wait_for_steady_state: bool
-    running_task_alarms: bool
+    region: str
     kms_key_arn: pulumi.Input[str] | None = None
-    region: pulumi.Input[str] = field(default="us-east-1")
 
     def __post_init__(self) -> None:
-        problems = []
-        missing = [s.value for s in Service if s not in self.services]
-        if missing:
-            problems.append(f"no sizes for {', '.join(missing)}")
-        for service, shape in SERVICES.items():
-            if shape.image not in self.repository_urls:
-                problems.append(
-                    f"{service.value} runs image '{shape.image}', which has no repository"
-                )
-            if shape.route is not None and service not in self.target_group_arns:
-                problems.append(f"{service.value} serves HTTP but has no target group")
-        if problems:
-            raise ValueError("AppServicesArgs: " + "; ".join(problems))
+        unrouted = [
+            s.value
+            for s, shape in SERVICES.items()
+            if shape.route is not None and s not in self.target_group_arns
+        ]
+        if unrouted:
+            raise ValueError(
+                f"AppServicesArgs: {', '.join(unrouted)} serves HTTP but has no target group"
+            )
 
 
 class AppServices(pulumi.ComponentResource):
@@ -95,7 +72,6 @@ class AppServices(pulumi.ComponentResource):
         self.service_names, self.task_role_arns = {}, {}
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
         for service, shape in SERVICES.items():
-            size = args.services[service]
             environment: dict[str, pulumi.Input[str]] = {
                 "AEVON_SERVICE": service.value,
                 "PUBLIC_URL": args.public_url,
@@ -142,19 +118,15 @@ class AppServices(pulumi.ComponentResource):
             fargate = FargateService(
                 f"{name}-{service.value}",
                 FargateServiceArgs(
+                    settings=args.settings,
+                    service=service,
+                    logs=args.logs,
                     cluster_arn=args.cluster_arn,
                     cluster_name=args.cluster_name,
                     image=pulumi.Output.concat(args.repository_urls[repo], ":", args.image_tag),
                     repository_arn=args.repository_arns[repo],
-                    cpu=size.cpu,
-                    memory=size.memory,
-                    desired_count=size.desired,
-                    min_count=size.min,
-                    max_count=size.max,
                     subnet_ids=args.subnet_ids,
                     security_group_id=args.security_group_ids[service],
-                    capacity_provider_strategy=args.capacity_provider_strategy,
-                    log_retention_days=args.log_retention_days,
                     alarm_topic_arn=args.alarm_topic_arn,
                     environment=environment,
                     secrets=secrets,
@@ -175,8 +147,6 @@ class AppServices(pulumi.ComponentResource):
                         if shape.consumes
                         else None
                     ),
-                    wait_for_steady_state=args.wait_for_steady_state,
-                    running_task_alarm=args.running_task_alarms,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -28,6 +28,21 @@ AUTH_TOKEN_SPECIALS = "!&#$^<>-"  # noqa: S105 - a character set, not a password
 
 
 @dataclass(frozen=True, kw_only=True)
+class CacheAccess:
+    """What a client workload needs to reach the cache, and which workloads may.
+
+    - `endpoint`: the primary endpoint (host name); `port`: TCP 6379, TLS required.
+    - `auth_secret_arn`: the Secrets Manager secret holding the AUTH token.
+    - `clients`: the services configured in `cache.clients`.
+    """
+
+    endpoint: pulumi.Input[str]
+    port: int
+    auth_secret_arn: pulumi.Input[str]
+    clients: Sequence[Service]
+
+
+@dataclass(frozen=True, kw_only=True)
 class RedisCacheArgs:
     settings: CacheConfig
     logs: LogsConfig
@@ -62,6 +77,7 @@ class RedisCache(pulumi.ComponentResource):
     port: int
     auth_secret_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    access: CacheAccess
 
     def __init__(
         self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None
@@ -173,6 +189,12 @@ class RedisCache(pulumi.ComponentResource):
         self.port = PORT
         self.auth_secret_arn = secret.arn
         self.security_group_id = sg.id
+        self.access = CacheAccess(
+            endpoint=self.primary_endpoint,
+            port=self.port,
+            auth_secret_arn=self.auth_secret_arn,
+            clients=tuple(settings.clients),
+        )
         self.register_outputs(
             {
                 "primaryEndpoint": self.primary_endpoint,

@@ -29,6 +29,26 @@ RDS_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedM
 
 
 @dataclass(frozen=True, kw_only=True)
+class DatabaseAccess:
+    """What a client workload needs to reach the database, and which workloads may.
+
+    - `endpoint`: the writer endpoint (host name); `port`: TCP 5432; `name`: the
+      database created with the cluster.
+    - `secret_arn`: the RDS-managed master secret (JSON with `username`, `password`).
+    - `cluster_resource_id`: the `cluster-...` id that IAM database authentication
+      ARNs (`arn:aws:rds-db:...:dbuser:<id>/<user>`) name.
+    - `clients`: the services configured in `database.clients`.
+    """
+
+    endpoint: pulumi.Input[str]
+    port: int
+    name: str
+    secret_arn: pulumi.Input[str]
+    cluster_resource_id: pulumi.Input[str]
+    clients: Sequence[Service]
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuroraPostgresArgs:
     settings: DatabaseConfig
     logs: LogsConfig
@@ -66,6 +86,7 @@ class AuroraPostgres(pulumi.ComponentResource):
     master_secret_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     cluster_resource_id: pulumi.Output[str]
+    access: DatabaseAccess
 
     def __init__(
         self, name: str, args: AuroraPostgresArgs, opts: pulumi.ResourceOptions | None = None
@@ -231,6 +252,14 @@ class AuroraPostgres(pulumi.ComponentResource):
         self.master_secret_arn = cluster.master_user_secrets.apply(_first_secret_arn)
         self.security_group_id = sg.id
         self.cluster_resource_id = cluster.cluster_resource_id
+        self.access = DatabaseAccess(
+            endpoint=self.endpoint,
+            port=self.port,
+            name=self.database_name,
+            secret_arn=self.master_secret_arn,
+            cluster_resource_id=self.cluster_resource_id,
+            clients=tuple(settings.clients),
+        )
         self.register_outputs(
             {
                 "clusterIdentifier": self.cluster_identifier,

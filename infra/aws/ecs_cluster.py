@@ -12,37 +12,29 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.config import ComputeConfig
+
+
+def capacity_provider_strategy(settings: ComputeConfig) -> list[tuple[str, int, int]]:
+    """(capacity provider, weight, base) entries with a non-zero weight, from `compute`.
+
+    The cluster's default strategy and every service's strategy: one rule for both.
+    """
+    entries = [
+        ("FARGATE", settings.on_demand_weight, settings.on_demand_base),
+        ("FARGATE_SPOT", settings.spot_weight, 0),
+    ]
+    return [e for e in entries if e[1] > 0]
 
 
 @dataclass(frozen=True, kw_only=True)
 class EcsClusterArgs:
-    container_insights: bool
-    spot_weight: int
-    on_demand_weight: int
-    on_demand_base: int = 0
-
-    def __post_init__(self) -> None:
-        if self.spot_weight < 0 or self.on_demand_weight < 0 or self.on_demand_base < 0:
-            raise ValueError("EcsClusterArgs: weights and base must not be negative")
-        if self.spot_weight + self.on_demand_weight == 0:
-            raise ValueError("EcsClusterArgs: spot_weight and on_demand_weight cannot both be 0")
-        if self.on_demand_base and not self.on_demand_weight:
-            raise ValueError("EcsClusterArgs: on_demand_base needs on_demand_weight > 0")
-
-    @property
-    def strategy(self) -> list[tuple[str, int, int]]:
-        """(capacity provider, weight, base) entries with a non-zero weight."""
-        entries = [
-            ("FARGATE", self.on_demand_weight, self.on_demand_base),
-            ("FARGATE_SPOT", self.spot_weight, 0),
-        ]
-        return [e for e in entries if e[1] > 0]
+    settings: ComputeConfig
 
 
 class EcsCluster(pulumi.ComponentResource):
     cluster_arn: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
-    strategy: list[tuple[str, int, int]]
 
     def __init__(
         self, name: str, args: EcsClusterArgs, opts: pulumi.ResourceOptions | None = None
@@ -55,7 +47,7 @@ class EcsCluster(pulumi.ComponentResource):
             settings=[
                 aws.ecs.ClusterSettingArgs(
                     name="containerInsights",
-                    value="enabled" if args.container_insights else "disabled",
+                    value="enabled" if args.settings.container_insights else "disabled",
                 )
             ],
             opts=child,
@@ -68,7 +60,7 @@ class EcsCluster(pulumi.ComponentResource):
                 aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(
                     capacity_provider=provider, weight=weight, base=base
                 )
-                for provider, weight, base in args.strategy
+                for provider, weight, base in capacity_provider_strategy(args.settings)
             ],
             opts=child,
         )
@@ -76,5 +68,4 @@ class EcsCluster(pulumi.ComponentResource):
         # providers are associated: hand out the cluster only once they are.
         self.cluster_arn = pulumi.Output.all(cluster.arn, providers.id).apply(lambda v: str(v[0]))
         self.cluster_name = providers.cluster_name
-        self.strategy = args.strategy
         self.register_outputs({"clusterArn": self.cluster_arn, "clusterName": self.cluster_name})

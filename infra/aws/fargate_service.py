@@ -27,8 +27,10 @@ import pulumi_aws as aws
 
 from infra import naming
 from infra.aws.alarms import metric_alarm
-from infra.aws.limits import FARGATE_MEMORY
+from infra.aws.ecs_cluster import capacity_provider_strategy
 from infra.aws.policy_documents import service_trust
+from infra.blueprint import Service
+from infra.config import ComputeConfig, LogsConfig, ServiceConfig
 
 CONTAINER_USER = "10001:10001"
 SECRET_LOOKING = re.compile(
@@ -61,19 +63,15 @@ class QueueScaling:
 
 @dataclass(frozen=True, kw_only=True)
 class FargateServiceArgs:
+    settings: ComputeConfig
+    service: Service
+    logs: LogsConfig
     cluster_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
     image: pulumi.Input[str]
     repository_arn: pulumi.Input[str]
-    cpu: int
-    memory: int
-    desired_count: int
-    min_count: int
-    max_count: int
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
-    capacity_provider_strategy: Sequence[tuple[str, int, int]]  # (provider, weight, base)
-    log_retention_days: int
     alarm_topic_arn: pulumi.Input[str]
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -85,18 +83,9 @@ class FargateServiceArgs:
     queue_scaling: QueueScaling | None = None
     cpu_target_percent: int = 60
     memory_target_percent: int = 70
-    wait_for_steady_state: bool = False
-    running_task_alarm: bool = False  # needs Container Insights' RunningTaskCount
 
     def __post_init__(self) -> None:
         problems = []
-        if self.memory not in FARGATE_MEMORY.get(self.cpu, ()):
-            problems.append(f"Fargate does not offer cpu {self.cpu} with memory {self.memory}")
-        if not 0 <= self.min_count <= self.desired_count <= self.max_count:
-            problems.append(
-                f"need 0 <= min_count <= desired_count <= max_count, got "
-                f"{self.min_count}/{self.desired_count}/{self.max_count}"
-            )
         secretish = sorted(k for k in self.environment if SECRET_LOOKING.search(k))
         if secretish:
             problems.append(
@@ -108,10 +97,13 @@ class FargateServiceArgs:
             problems.append(f"{', '.join(overlap)} is in both environment and secrets")
         if self.load_balancing is not None and self.queue_scaling is not None:
             problems.append("only one of load_balancing (CPU/memory scaling) or queue_scaling")
-        if not self.capacity_provider_strategy:
-            problems.append("capacity_provider_strategy must name at least one provider")
         if problems:
             raise ValueError("FargateServiceArgs: " + "; ".join(problems))
+
+    @property
+    def size(self) -> ServiceConfig:
+        """This service's entry of `compute.services`: task size and task counts."""
+        return self.settings.services[self.service]
 
 
 class FargateService(pulumi.ComponentResource):
@@ -133,7 +125,7 @@ class FargateService(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/{naming.prefix()}/ecs/{name}",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
@@ -273,8 +265,8 @@ class FargateService(pulumi.ComponentResource):
             family=physical,
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
-            cpu=str(args.cpu),
-            memory=str(args.memory),
+            cpu=str(args.size.cpu),
+            memory=str(args.size.memory),
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
@@ -291,12 +283,12 @@ class FargateService(pulumi.ComponentResource):
             name=physical,
             cluster=args.cluster_arn,
             task_definition=task_definition.arn,
-            desired_count=args.desired_count,
+            desired_count=args.size.desired,
             capacity_provider_strategies=[
                 aws.ecs.ServiceCapacityProviderStrategyArgs(
                     capacity_provider=provider, weight=weight, base=base
                 )
-                for provider, weight, base in args.capacity_provider_strategy
+                for provider, weight, base in capacity_provider_strategy(args.settings)
             ],
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=list(args.subnet_ids),
@@ -323,7 +315,7 @@ class FargateService(pulumi.ComponentResource):
             ),
             enable_execute_command=False,
             propagate_tags="SERVICE",
-            wait_for_steady_state=args.wait_for_steady_state,
+            wait_for_steady_state=args.settings.wait_for_steady_state,
             # Autoscaling owns the running count after the first deploy. Tasks start at
             # once: their roles' policies must exist first, or the first deploy fails.
             opts=pulumi.ResourceOptions(
@@ -354,8 +346,8 @@ class FargateService(pulumi.ComponentResource):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=resource_id,
-            min_capacity=args.min_count,
-            max_capacity=args.max_count,
+            min_capacity=args.size.min,
+            max_capacity=args.size.max,
             opts=child,
         )
         if args.queue_scaling is None:
@@ -457,18 +449,19 @@ class FargateService(pulumi.ComponentResource):
             threshold=85,
             comparison="GreaterThanThreshold",
         )
-        if args.running_task_alarm and args.min_count > 0:
+        # RunningTaskCount is a Container Insights metric.
+        if args.settings.container_insights and args.size.min > 0:
             metric_alarm(
                 f"{name}-tasks-below-min",
                 parent=self,
-                description=f"{name}: fewer than {args.min_count} running tasks",
+                description=f"{name}: fewer than {args.size.min} running tasks",
                 topic_arn=args.alarm_topic_arn,
                 namespace="ECS/ContainerInsights",
                 metric_name="RunningTaskCount",
                 dimensions=dimensions,
                 statistic="Minimum",
                 evaluation_periods=3,
-                threshold=args.min_count,
+                threshold=args.size.min,
                 comparison="LessThanThreshold",
                 treat_missing_data="breaching",
             )

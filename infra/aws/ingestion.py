@@ -24,7 +24,7 @@ from infra.aws.alarms import metric_alarm
 from infra.aws.limits import SQS_MAX_RETENTION_SECONDS
 from infra.aws.policy_documents import service_trust
 from infra.blueprint import INGEST
-from infra.config import JwtConfig
+from infra.config import ApiAuthorization, IngestionConfig, LogsConfig
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "functions" / "ingest"
 RUNTIME = aws.lambda_.Runtime.PYTHON3D13
@@ -42,42 +42,14 @@ ACCESS_LOG_FORMAT = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class Jwt:
-    issuer: str
-    audience: list[str]
-
-    @classmethod
-    def from_config(cls, jwt: JwtConfig | None) -> Jwt | None:
-        return None if jwt is None else cls(issuer=jwt.issuer, audience=list(jwt.audience))
-
-
-@dataclass(frozen=True, kw_only=True)
 class IngestionApiArgs:
+    settings: IngestionConfig
+    logs: LogsConfig
     inbound_queue_url: pulumi.Input[str]
     inbound_queue_arn: pulumi.Input[str]
     fetch_queue_arn: pulumi.Input[str]
-    authorization: str  # "iam" | "jwt"
-    throttle_burst: int
-    throttle_rate: float
-    reserved_concurrency: int
-    fetch_batch_size: int
-    log_retention_days: int
     alarm_topic_arn: pulumi.Input[str]
-    jwt: Jwt | None = None
     kms_key_arn: pulumi.Input[str] | None = None
-
-    def __post_init__(self) -> None:
-        problems = []
-        if self.authorization not in ("iam", "jwt"):
-            problems.append(f"authorization must be 'iam' or 'jwt', got {self.authorization!r}")
-        if (self.authorization == "jwt") != (self.jwt is not None):
-            problems.append("jwt is required exactly when authorization is 'jwt'")
-        if self.reserved_concurrency < 2:
-            problems.append("reserved_concurrency must be at least 2 (the SQS poller's minimum)")
-        if not 1 <= self.fetch_batch_size <= 10:
-            problems.append("fetch_batch_size must be 1-10")
-        if problems:
-            raise ValueError("IngestionApiArgs: " + "; ".join(problems))
 
 
 class IngestionApi(pulumi.ComponentResource):
@@ -90,6 +62,7 @@ class IngestionApi(pulumi.ComponentResource):
         self, name: str, args: IngestionApiArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:ingestion:IngestionApi", name, None, opts)
+        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         function_name = naming.physical_name(f"{name}-fn", max_length=64)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
@@ -97,7 +70,7 @@ class IngestionApi(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-fn-logs",
             name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
@@ -174,7 +147,7 @@ class IngestionApi(pulumi.ComponentResource):
             timeout=INGEST.timeout_seconds,
             memory_size=256,
             architectures=["arm64"],
-            reserved_concurrent_executions=args.reserved_concurrency,
+            reserved_concurrent_executions=settings.reserved_concurrency,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
             dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=dlq.arn),
             environment=aws.lambda_.FunctionEnvironmentArgs(
@@ -193,11 +166,11 @@ class IngestionApi(pulumi.ComponentResource):
             f"{name}-fetch-requests",
             event_source_arn=args.fetch_queue_arn,
             function_name=function.arn,
-            batch_size=args.fetch_batch_size,
+            batch_size=settings.fetch_batch_size,
             maximum_batching_window_in_seconds=5,
             function_response_types=["ReportBatchItemFailures"],
             scaling_config=aws.lambda_.EventSourceMappingScalingConfigArgs(
-                maximum_concurrency=min(args.reserved_concurrency, 1000)
+                maximum_concurrency=min(settings.reserved_concurrency, 1000)
             ),
             opts=child,
         )
@@ -219,7 +192,7 @@ class IngestionApi(pulumi.ComponentResource):
             opts=child,
         )
         authorizer_id: pulumi.Input[str] | None = None
-        if args.jwt is not None:
+        if settings.jwt is not None:
             authorizer_id = aws.apigatewayv2.Authorizer(
                 f"{name}-jwt",
                 api_id=api.id,
@@ -227,7 +200,7 @@ class IngestionApi(pulumi.ComponentResource):
                 authorizer_type="JWT",
                 identity_sources=["$request.header.Authorization"],
                 jwt_configuration=aws.apigatewayv2.AuthorizerJwtConfigurationArgs(
-                    issuer=args.jwt.issuer, audiences=args.jwt.audience
+                    issuer=settings.jwt.issuer, audiences=settings.jwt.audience
                 ),
                 opts=child,
             ).id
@@ -236,14 +209,16 @@ class IngestionApi(pulumi.ComponentResource):
             api_id=api.id,
             route_key=ROUTE,
             target=pulumi.Output.concat("integrations/", integration.id),
-            authorization_type="AWS_IAM" if args.authorization == "iam" else "JWT",
+            authorization_type=(
+                "AWS_IAM" if settings.authorization is ApiAuthorization.IAM else "JWT"
+            ),
             authorizer_id=authorizer_id,
             opts=child,
         )
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",
             name=f"/{naming.prefix()}/apigateway/{name}",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
             opts=child,
         )
@@ -257,8 +232,8 @@ class IngestionApi(pulumi.ComponentResource):
                 format=pulumi.Output.json_dumps(ACCESS_LOG_FORMAT),
             ),
             default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
-                throttling_burst_limit=args.throttle_burst,
-                throttling_rate_limit=args.throttle_rate,
+                throttling_burst_limit=settings.throttle_burst,
+                throttling_rate_limit=settings.throttle_rate,
                 detailed_metrics_enabled=True,
             ),
             opts=child,

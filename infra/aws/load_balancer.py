@@ -27,41 +27,14 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Tls:
-    """Either an existing ACM certificate, or a DNS name in a Route 53 zone to issue one for."""
-
-    certificate_arn: str | None = None
-    zone_name: str | None = None
-    host_name: str | None = None
-
-    def __post_init__(self) -> None:
-        issue = self.zone_name is not None and self.host_name is not None
-        if (self.certificate_arn is not None) == issue:
-            raise ValueError("Tls: give exactly one of certificate_arn or zone_name + host_name")
-        if issue and not (
-            self.host_name == self.zone_name or str(self.host_name).endswith(f".{self.zone_name}")
-        ):
-            raise ValueError(f"Tls: host_name {self.host_name} is not in zone {self.zone_name}")
-
-    @classmethod
-    def from_config(cls, tls: TlsConfig | None) -> Tls | None:
-        """HTTPS settings from the stack's `compute.tls`, or None for plain HTTP."""
-        if tls is None:
-            return None
-        return cls(
-            certificate_arn=tls.certificate_arn, zone_name=tls.zone_name, host_name=tls.host_name
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
 class PublicLoadBalancerArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     routes: Mapping[Service, Route]
     target_security_group_ids: Mapping[Service, pulumi.Input[str]]
-    tls: Tls | None
+    tls: TlsConfig | None
     alarm_topic_arn: pulumi.Input[str]
-    deletion_protection: bool = False
+    protect: bool = False
     response_time_alarm_seconds: float = 1.0
 
     def __post_init__(self) -> None:
@@ -119,7 +92,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             security_groups=[sg.id],
             drop_invalid_header_fields=True,
             desync_mitigation_mode="strictest",
-            enable_deletion_protection=args.deletion_protection,
+            enable_deletion_protection=args.protect,
             idle_timeout=60,
             opts=child,
         )
@@ -240,7 +213,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         self.arn_suffix = lb.arn_suffix
         self.register_outputs({"dnsName": self.dns_name, "url": self.url})
 
-    def _certificate(self, name: str, tls: Tls, lb: aws.lb.LoadBalancer) -> pulumi.Input[str]:
+    def _certificate(self, name: str, tls: TlsConfig, lb: aws.lb.LoadBalancer) -> pulumi.Input[str]:
         if tls.certificate_arn is not None:
             return tls.certificate_arn
         child = pulumi.ResourceOptions(parent=self)

@@ -113,6 +113,11 @@ class ComputeConfig(_Model):
             )
         if self.spot_weight + self.on_demand_weight == 0:
             raise ValueError("spotWeight and onDemandWeight cannot both be 0")
+        if self.on_demand_base and not self.on_demand_weight:
+            raise ValueError(
+                f"onDemandBase {self.on_demand_base} needs onDemandWeight > 0 (the base tasks "
+                "run on FARGATE, which a weight of 0 leaves out of the strategy)"
+            )
         if self.tls is None and not self.allow_plain_http:
             raise ValueError(
                 "no tls: the load balancer would serve plain HTTP; configure tls, or set "

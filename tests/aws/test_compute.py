@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pytest
 
-from infra.aws.ecs_cluster import EcsCluster, EcsClusterArgs
+from infra.aws.ecs_cluster import EcsCluster, EcsClusterArgs, capacity_provider_strategy
 from infra.aws.fargate_service import (
     QUEUE_CONSUMER_ACTIONS,
     QUEUE_PRODUCER_ACTIONS,
@@ -17,9 +18,10 @@ from infra.aws.fargate_service import (
     LoadBalancing,
     QueueScaling,
 )
-from infra.aws.ingestion import IngestionApi, IngestionApiArgs, Jwt
-from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs, Tls
+from infra.aws.ingestion import IngestionApi, IngestionApiArgs
+from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from infra.blueprint import ROUTES, Service
+from infra.config import ComputeConfig, IngestionConfig, LogsConfig, ServiceConfig, TlsConfig
 from offline.engine import RecordingMonitor, Registration, build
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"
@@ -30,21 +32,37 @@ VPC_ID = "vpc-0a1b2c3d"
 PUBLIC_SUBNETS = ["subnet-pub-a", "subnet-pub-b"]
 
 
-def _service_args(**changes: Any) -> FargateServiceArgs:
+SIZE: dict[str, Any] = {"cpu": 256, "memory": 512, "desired": 2, "min": 2, "max": 6}
+
+
+def _compute(**changes: Any) -> ComputeConfig:
+    """A `compute` section: every service sized as SIZE, on-demand base 2 then 1:1 Spot."""
     values: dict[str, Any] = {
+        "container_insights": True,
+        "spot_weight": 1,
+        "on_demand_weight": 1,
+        "on_demand_base": 2,
+        "wait_for_steady_state": True,
+        "image_tag_source": "ssm",
+        "allow_plain_http": True,
+        "services": {s.value: SIZE for s in Service},
+    }
+    values.update(changes)
+    return ComputeConfig.model_validate(values)
+
+
+def _service_args(settings: Mapping[str, Any] | None = None, **wiring: Any) -> FargateServiceArgs:
+    """The core worker's args: `_compute(**settings)` plus plain wiring."""
+    values: dict[str, Any] = {
+        "settings": _compute(**(settings or {})),
+        "service": Service.CORE_WORKER,
+        "logs": LogsConfig(retention_days=30),
         "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
         "cluster_name": "c",
         "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/aevon-test/worker:abc1234",
         "repository_arn": "arn:aws:ecr:us-east-1:123456789012:repository/aevon-test/worker",
-        "cpu": 256,
-        "memory": 512,
-        "desired_count": 2,
-        "min_count": 2,
-        "max_count": 6,
         "subnet_ids": ["subnet-a", "subnet-b"],
         "security_group_id": "sg-worker",
-        "capacity_provider_strategy": [("FARGATE", 1, 2), ("FARGATE_SPOT", 1, 0)],
-        "log_retention_days": 30,
         "alarm_topic_arn": TOPIC,
         "environment": {"DB_HOST": "db.internal", "AEVON_SERVICE": "worker"},
         "secrets": {
@@ -55,15 +73,13 @@ def _service_args(**changes: Any) -> FargateServiceArgs:
         "produces": {"outbound": f"{Q}outbound.fifo", "fetch-request": f"{Q}fetch-request"},
         "kms_key_arn": KEY,
         "queue_scaling": QueueScaling(queue_names=["normalised", "outbound.fifo"]),
-        "wait_for_steady_state": True,
-        "running_task_alarm": True,
     }
-    values.update(changes)
+    values.update(wiring)
     return FargateServiceArgs(**values)
 
 
-def _build_service(**changes: Any) -> RecordingMonitor:
-    return build(lambda: FargateService("svc", _service_args(**changes)).service_name)
+def _build_service(**wiring: Any) -> RecordingMonitor:
+    return build(lambda: FargateService("svc", _service_args(**wiring)).service_name)
 
 
 @pytest.fixture(scope="module")
@@ -221,10 +237,21 @@ def test_alarms_on_cpu_and_running_tasks_below_minimum(worker: RecordingMonitor)
 
 
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("size", "message"),
     [
         ({"cpu": 256, "memory": 4096}, "does not offer cpu 256 with memory 4096"),
-        ({"min_count": 3, "desired_count": 2}, "min_count <= desired_count <= max_count"),
+        ({"min": 3, "desired": 2}, "need min <= desired <= max"),
+    ],
+)
+def test_bad_service_sizes_are_refused_by_the_settings(size: dict[str, Any], message: str) -> None:
+    """A service's size is its `compute.services` entry: the model refuses what Fargate would."""
+    with pytest.raises(ValueError, match=message):
+        ServiceConfig.model_validate({**SIZE, **size})
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
         ({"environment": {"DB_PASSWORD": "x"}}, r"must not carry secrets \(DB_PASSWORD\)"),
         ({"environment": {"STRIPE_API_KEY": "x"}}, "must not carry secrets"),
         (
@@ -239,7 +266,7 @@ def test_bad_service_args_fail_before_registration(changes: dict[str, Any], mess
 
 
 # ------------------------------------------------------------------ load balancer
-def _alb(tls: Tls | None) -> RecordingMonitor:
+def _alb(tls: TlsConfig | None) -> RecordingMonitor:
     def program() -> object:
         alb = PublicLoadBalancer(
             "public",
@@ -266,7 +293,7 @@ def _world_ingress(rec: RecordingMonitor) -> list[Registration]:
 
 
 def test_https_listener_and_http_redirect_with_a_certificate() -> None:
-    rec = _alb(Tls(certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/abc"))
+    rec = _alb(TlsConfig(certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/abc"))
     listeners = {r.input("port"): r for r in rec.of_type("aws:lb/listener:Listener")}
     assert listeners[443].input("protocol") == "HTTPS"
     assert listeners[443].input("sslPolicy").startswith("ELBSecurityPolicy-TLS13")
@@ -285,7 +312,7 @@ def test_plain_http_forwards_and_opens_only_80() -> None:
 
 
 def test_issued_certificate_is_dns_validated_in_the_zone() -> None:
-    rec = _alb(Tls(zone_name="aevon.dev", host_name="app.aevon.dev"))
+    rec = _alb(TlsConfig(zone_name="aevon.dev", host_name="app.aevon.dev"))
     (certificate,) = rec.of_type("aws:acm/certificate:Certificate")
     assert certificate.input("domainName") == "app.aevon.dev"
     assert certificate.input("validationMethod") == "DNS"
@@ -343,10 +370,9 @@ def test_alb_alarms_on_5xx_and_response_time() -> None:
 def test_cluster_capacity_strategy(
     spot: int, on_demand: int, base: int, strategy: list[tuple[str, int, int]]
 ) -> None:
-    args = EcsClusterArgs(
-        container_insights=True, spot_weight=spot, on_demand_weight=on_demand, on_demand_base=base
-    )
-    assert args.strategy == strategy
+    settings = _compute(spot_weight=spot, on_demand_weight=on_demand, on_demand_base=base)
+    assert capacity_provider_strategy(settings) == strategy
+    args = EcsClusterArgs(settings=settings)
     rec = build(lambda: EcsCluster("ecs", args).cluster_arn)
     (providers,) = rec.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
     assert providers.input("capacityProviders") == ["FARGATE", "FARGATE_SPOT"]
@@ -360,18 +386,22 @@ def _ingestion(authorization: str = "iam") -> RecordingMonitor:
         api = IngestionApi(
             "ingest",
             IngestionApiArgs(
+                settings=IngestionConfig.model_validate(
+                    {
+                        "authorization": authorization,
+                        "jwt": {"issuer": "https://auth.aevon.dev/", "audience": ["ingest"]}
+                        if authorization == "jwt"
+                        else None,
+                        "throttle_burst": 100,
+                        "throttle_rate": 50,
+                        "reserved_concurrency": 7,
+                        "fetch_batch_size": 5,
+                    }
+                ),
+                logs=LogsConfig(retention_days=14),
                 inbound_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/inbound",
                 inbound_queue_arn=f"{Q}inbound",
                 fetch_queue_arn=f"{Q}fetch",
-                authorization=authorization,
-                jwt=Jwt(issuer="https://auth.aevon.dev/", audience=["ingest"])
-                if authorization == "jwt"
-                else None,
-                throttle_burst=100,
-                throttle_rate=50,
-                reserved_concurrency=7,
-                fetch_batch_size=5,
-                log_retention_days=14,
                 alarm_topic_arn=TOPIC,
             ),
         )
@@ -434,10 +464,11 @@ def test_services_wait_for_the_capacity_providers() -> None:
     """A service naming FARGATE_SPOT fails if it is created before the association."""
 
     def program() -> object:
-        cluster = EcsCluster(
-            "ecs", EcsClusterArgs(container_insights=False, spot_weight=1, on_demand_weight=0)
+        spot_only = {"container_insights": False, "on_demand_weight": 0, "on_demand_base": 0}
+        cluster = EcsCluster("ecs", EcsClusterArgs(settings=_compute(**spot_only)))
+        args = _service_args(
+            spot_only, cluster_arn=cluster.cluster_arn, cluster_name=cluster.cluster_name
         )
-        args = _service_args(cluster_arn=cluster.cluster_arn, cluster_name=cluster.cluster_name)
         return FargateService("svc", args).service_name
 
     rec = build(program)
