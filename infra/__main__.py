@@ -15,7 +15,6 @@ from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
 from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
-from infra.config import OidcProviderMode
 from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp import gke
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
@@ -151,13 +150,7 @@ ingestion = IngestionApi(
 ci = ci_identity.CiIdentity(
     "ci",
     ci_identity.CiIdentityArgs(
-        owner=cfg.github.owner,
-        repository=cfg.github.repository,
-        environment=cfg.github.environment.name,
-        create_oidc_provider=cfg.ci.github_oidc_provider is OidcProviderMode.CREATE,
-        account_roles=cfg.ci.account_roles,
-        region=cfg.aws_region,
-        protect=protect,
+        github=cfg.github, settings=cfg.ci, region=cfg.aws_region, protect=protect
     ),
     opts=aws_opts,
 )
@@ -179,30 +172,21 @@ frontend = vercel_frontend.build_if_managed(
 delivery = GithubDelivery(
     "github",
     GithubDeliveryArgs(
-        repository=cfg.github.repository,
-        environment=cfg.github.environment,
-        approval_environment=cfg.github.approval_environment,
+        settings=cfg.github,
         variables={
             "AWS_DEPLOY_ROLE_ARN": ci.deploy_role_arn,
             "AWS_REGION": cfg.aws_region,
             "ECR_REGISTRY": registry.registry,
             "ECS_CLUSTER": cluster.cluster_name,
-            "ECS_SERVICES": pulumi.Output.json_dumps(
-                {s.value: n for s, n in services.service_names.items()}
-            ),
+            "ECS_SERVICES": pulumi.Output.json_dumps(services.service_names),
             **vercel_frontend.github_variables(frontend),
             **gcp_ci_identity.github_variables(gcp_ci, gke_platform),
         },
-        secrets={
-            name: pulumi.Output.secret(token) for name, token in cfg.third_party_tokens.items()
-        },
+        secrets=cfg.third_party_tokens,
         repository_variables={
             **ci_identity.repository_variables(ci),
             **gcp_ci_identity.repository_variables(gcp_ci, cfg.stack),
         },
-        owns_rulesets=cfg.github.owns_rulesets,
-        required_checks=cfg.github.required_checks,
-        required_approvals=cfg.github.required_approvals,
     ),
     opts=pulumi.ResourceOptions(providers=[providers.github_provider(cfg)]),
 )
@@ -219,12 +203,12 @@ pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
 pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
 pulumi.export("cacheEndpoint", cache.primary_endpoint)
 pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
-pulumi.export("queueUrls", {role.value: url for role, url in pipeline.queue_urls.items()})
-pulumi.export("queueArns", {role.value: arn for role, arn in pipeline.queue_arns.items()})
+pulumi.export("queueUrls", pipeline.queue_urls)
+pulumi.export("queueArns", pipeline.queue_arns)
 pulumi.export("repositoryUrls", registry.repository_urls)
 pulumi.export("ecrRegistry", registry.registry)
 pulumi.export("ecsClusterName", cluster.cluster_name)
-pulumi.export("ecsServiceNames", {s.value: n for s, n in services.service_names.items()})
+pulumi.export("ecsServiceNames", services.service_names)
 pulumi.export("publicUrl", load_balancer.url)
 pulumi.export("ingestionEndpoint", ingestion.endpoint)
 pulumi.export("imageTagParameter", release.parameter_name())

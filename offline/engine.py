@@ -22,6 +22,7 @@ import runpy
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -667,6 +668,18 @@ def _start(
     return monitor
 
 
+def _as_stored(value: Any) -> Any:
+    """A stack output as the engine stores it: enum keys and values (the blueprint's
+    `Service`, `QueueRole`) become their text, as serializing them to the engine does."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {_as_stored(k): _as_stored(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_stored(v) for v in value]
+    return value
+
+
 def run_stack(
     stack: str,
     overrides: Mapping[str, Any] | None = None,
@@ -695,7 +708,7 @@ def run_stack(
         exported: dict[str, Any] = getattr(root, "outputs", {})
         for key, value in exported.items():
             out = pulumi.Output.from_input(value)
-            outputs[key] = await out.future(with_unknowns=True)
+            outputs[key] = _as_stored(await out.future(with_unknowns=True))
             if await out.is_secret():
                 secret_outputs.add(key)
 

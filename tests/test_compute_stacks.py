@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.blueprint import ROUTES, SERVICES, Service
+from infra.blueprint import QUEUES, ROUTES, SERVICES, Service
 from offline.engine import Inventory, Registration, stack_file
 
 
@@ -227,3 +227,12 @@ def test_load_balancer_and_containers_use_the_blueprint_routes(inventory: Invent
     assert sorted(
         tuple(r.input("conditions")[0]["pathPattern"]["values"]) for r in rules
     ) == sorted(r.path_patterns for r in ROUTES.values() if r.path_patterns)
+
+
+def test_exports_keyed_by_the_blueprint_hold_plain_text_keys(inventory: Inventory) -> None:
+    """The root exports the blueprint's enum-keyed maps as they are; the engine (and the
+    offline runner, like it) stores their keys as text."""
+    for key in ("queueUrls", "queueArns", "ecsServiceNames"):
+        assert all(type(k) is str for k in inventory.outputs[key]), key
+    assert sorted(inventory.outputs["ecsServiceNames"]) == sorted(s.value for s in Service)
+    assert sorted(inventory.outputs["queueArns"]) == sorted(r.value for r in QUEUES)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
@@ -10,9 +9,18 @@ import pytest
 from pulumi.runtime import rpc
 
 from infra.aws.ci_identity import ADMIN_POLICIES, CiIdentity, CiIdentityArgs
-from infra.config import ConfigError, GithubEnvironmentConfig, VercelTarget, parse
+from infra.config import (
+    CiConfig,
+    ConfigError,
+    GcpConfig,
+    GithubConfig,
+    GithubEnvironmentConfig,
+    VercelConfig,
+    VercelTarget,
+    parse,
+)
 from infra.gcp.ci_identity import GcpCiIdentity, GcpCiIdentityArgs
-from infra.gcp.gke import GkePlatform, GkePlatformArgs, NodePool
+from infra.gcp.gke import GkePlatform, GkePlatformArgs
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
 from infra.vercel.frontend import VercelFrontend, VercelFrontendArgs
 from offline.engine import (
@@ -35,18 +43,31 @@ def _trust(role: Any) -> dict[str, Any]:
     return statement
 
 
-# ------------------------------------------------------------------ AWS CI identity
-def _ci(**changes: Any) -> RecordingMonitor:
+def _github_settings(environment_name: str = "production", **changes: Any) -> GithubConfig:
+    """A `github` section for aevon-os/aevon-infra deploying from `environment_name`."""
     values: dict[str, Any] = {
         "owner": "aevon-os",
         "repository": "aevon-infra",
-        "environment": "production",
-        "create_oidc_provider": False,
-        "account_roles": True,
-        "region": "us-east-1",
+        "environment": {
+            "name": environment_name,
+            "requireApproval": False,
+            "refs": {"tags": ["v*"]},
+        },
     }
     values.update(changes)
-    return build(lambda: CiIdentity("ci", CiIdentityArgs(**values)).deploy_role_arn)
+    return GithubConfig.model_validate(values)
+
+
+# ------------------------------------------------------------------ AWS CI identity
+def _ci(oidc_provider: str = "lookup", account_roles: bool = True) -> RecordingMonitor:
+    args = CiIdentityArgs(
+        github=_github_settings(),
+        settings=CiConfig.model_validate(
+            {"githubOidcProvider": oidc_provider, "accountRoles": account_roles}
+        ),
+        region="us-east-1",
+    )
+    return build(lambda: CiIdentity("ci", args).deploy_role_arn)
 
 
 def test_deploy_role_trust_pins_aud_and_sub_exactly() -> None:
@@ -112,10 +133,10 @@ def test_deploy_role_is_scoped_and_capped_by_a_boundary() -> None:
 
 
 def test_oidc_provider_is_created_or_looked_up_by_config() -> None:
-    looked_up = _ci(create_oidc_provider=False, account_roles=False)
+    looked_up = _ci(oidc_provider="lookup", account_roles=False)
     assert looked_up.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
     assert looked_up.of_type("aws:iam/role:Role") == [looked_up.named("ci-deploy-role")]
-    created = _ci(create_oidc_provider=True)
+    created = _ci(oidc_provider="create")
     (provider,) = created.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider.input("clientIdLists") == ["sts.amazonaws.com"]
     assert (
@@ -124,35 +145,45 @@ def test_oidc_provider_is_created_or_looked_up_by_config() -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("owner", "aevon-*"), ("repository", "*"), ("environment", "prod:*")]
+    ("changes", "message"),
+    [
+        ({"owner": "aevon-*"}, "must be a literal GitHub name"),
+        ({"repository": "*"}, "must be a literal GitHub name"),
+        ({"environment": "prod:*"}, "must be a lowercase environment name"),
+    ],
 )
-def test_a_wildcard_in_the_subject_is_refused(field: str, value: str) -> None:
-    values: dict[str, Any] = {"owner": "o", "repository": "r", "environment": "e", "create_oidc_provider": False,
-                              "account_roles": False, "region": "us-east-1"}  # fmt: skip
-    values[field] = value
-    with pytest.raises(ValueError, match="must be a literal name"):
-        CiIdentityArgs(**values)
+def test_a_wildcard_in_the_subject_is_refused(changes: dict[str, str], message: str) -> None:
+    """The subject the roles trust is built from the github section, which refuses wildcards."""
+    environment = changes.pop("environment", "production")
+    with pytest.raises(ValueError, match=message):
+        _github_settings(environment, **changes)
 
 
 # ------------------------------------------------------------------ GKE
-def _gke(autopilot: bool = True, **changes: Any) -> RecordingMonitor:
+def _gcp_settings(autopilot: bool = True, **changes: Any) -> GcpConfig:
     values: dict[str, Any] = {
+        "enabled": True,
         "project_id": "aevon-platform-test",
         "region": "us-central1",
-        "autopilot": autopilot,
+        "mode": "autopilot" if autopilot else "standard",
         "regional": True,
         "release_channel": "STABLE",
-        "subnet_cidr": ipaddress.IPv4Network("10.100.0.0/20"),
-        "pods_cidr": ipaddress.IPv4Network("10.104.0.0/14"),
-        "services_cidr": ipaddress.IPv4Network("10.108.0.0/20"),
-        "master_cidr": ipaddress.IPv4Network("172.16.0.0/28"),
-        "authorized_networks": [("vpn", ipaddress.IPv4Network("198.51.100.0/24"))],
+        "subnet_cidr": "10.100.0.0/20",
+        "pods_cidr": "10.104.0.0/14",
+        "services_cidr": "10.108.0.0/20",
+        "master_cidr": "172.16.0.0/28",
+        "authorized_networks": [{"name": "vpn", "cidr": "198.51.100.0/24"}],
         "node_pool": None
         if autopilot
-        else NodePool(machine_type="e2-standard-4", min_nodes=1, max_nodes=3),
+        else {"machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3},
     }
     values.update(changes)
-    return build(lambda: GkePlatform("gke", GkePlatformArgs(**values)).cluster_name)
+    return GcpConfig.model_validate(values)
+
+
+def _gke(autopilot: bool = True) -> RecordingMonitor:
+    args = GkePlatformArgs(settings=_gcp_settings(autopilot))
+    return build(lambda: GkePlatform("gke", args).cluster_name)
 
 
 def test_autopilot_cluster_is_private_with_workload_identity_and_dataplane_v2() -> None:
@@ -225,23 +256,25 @@ def test_artifact_registry_has_cleanup_policies() -> None:
     ("changes", "message"),
     [
         (
-            {"authorized_networks": [("world", ipaddress.IPv4Network("0.0.0.0/0"))]},
-            "open to the internet",
+            {"authorized_networks": [{"name": "world", "cidr": "0.0.0.0/0"}]},
+            "never 0.0.0.0/0",
         ),
         (
-            {"node_pool": NodePool(machine_type="e2-small", min_nodes=1, max_nodes=1)},
-            "Autopilot manages nodes",
+            {"node_pool": {"machine_type": "e2-small", "min_nodes": 1, "max_nodes": 1}},
+            "not allowed with autopilot",
         ),
         ({"regional": False}, "Autopilot clusters are regional"),
     ],
 )
-def test_bad_gke_args(changes: dict[str, Any], message: str) -> None:
-    values: dict[str, Any] = {"project_id": "p", "region": "r", "autopilot": True, "regional": True, "release_channel": "REGULAR",
-                              "subnet_cidr": ipaddress.IPv4Network("10.0.0.0/20"), "pods_cidr": ipaddress.IPv4Network("10.4.0.0/14"),
-                              "services_cidr": ipaddress.IPv4Network("10.8.0.0/20"), "master_cidr": ipaddress.IPv4Network("172.16.0.0/28")}  # fmt: skip
-    values.update(changes)
+def test_bad_gke_settings(changes: dict[str, Any], message: str) -> None:
+    """GKE's settings are the gcp section: the model refuses what GKE would."""
     with pytest.raises(ValueError, match=message):
-        GkePlatformArgs(**values)
+        _gcp_settings(**changes)
+
+
+def test_gke_args_need_an_enabled_gcp_section() -> None:
+    with pytest.raises(ValueError, match="an enabled gcp section"):
+        GkePlatformArgs(settings=GcpConfig.model_validate({"enabled": False}))
 
 
 def test_gcp_workload_identity_pins_the_repository_and_environment() -> None:
@@ -249,12 +282,7 @@ def test_gcp_workload_identity_pins_the_repository_and_environment() -> None:
         lambda: (
             GcpCiIdentity(
                 "gcp-ci",
-                GcpCiIdentityArgs(
-                    project_id="p",
-                    owner="aevon-os",
-                    repository="aevon-infra",
-                    environment="staging",
-                ),
+                GcpCiIdentityArgs(settings=_gcp_settings(), github=_github_settings("staging")),
             ).provider_name
         )
     )
@@ -289,21 +317,29 @@ def test_gcp_workload_identity_pins_the_repository_and_environment() -> None:
 
 
 # ------------------------------------------------------------------ Vercel
-def _vercel(
+def _vercel_settings(
     owns: bool, target: VercelTarget = VercelTarget.PRODUCTION, **changes: Any
-) -> RecordingMonitor:
+) -> VercelConfig:
     values: dict[str, Any] = {
+        "team": "aevon",
         "project_name": "aevon-web",
         "target": target,
         "owns_project": owns,
         "git_repository": "aevon-os/aevon-web" if owns else None,
-        "variables": {"NEXT_PUBLIC_API_URL": "https://app.aevon.dev/api"},
-        "sensitive": {"SENTRY_AUTH_TOKEN": "t0ken"}
-        if target is not VercelTarget.DEVELOPMENT
-        else {},
     }
     values.update(changes)
-    return build(lambda: VercelFrontend("frontend", VercelFrontendArgs(**values)).project_id)
+    return VercelConfig.model_validate(values)
+
+
+def _vercel(
+    owns: bool, target: VercelTarget = VercelTarget.PRODUCTION, **changes: Any
+) -> RecordingMonitor:
+    args = VercelFrontendArgs(
+        settings=_vercel_settings(owns, target, **changes),
+        variables={"NEXT_PUBLIC_API_URL": "https://app.aevon.dev/api"},
+        sensitive={"SENTRY_AUTH_TOKEN": "t0ken"} if target is not VercelTarget.DEVELOPMENT else {},
+    )
+    return build(lambda: VercelFrontend("frontend", args).project_id)
 
 
 def test_owning_stack_creates_the_protected_nextjs_project() -> None:
@@ -332,9 +368,7 @@ def test_other_stacks_manage_only_their_targets_variables() -> None:
 def test_vercel_refuses_sensitive_variables_on_development() -> None:
     with pytest.raises(ValueError, match="development target"):
         VercelFrontendArgs(
-            project_name="p",
-            target=VercelTarget.DEVELOPMENT,
-            owns_project=False,
+            settings=_vercel_settings(owns=False, target=VercelTarget.DEVELOPMENT),
             sensitive={"X": "y"},
         )
 
@@ -346,18 +380,20 @@ def _env(**values: Any) -> GithubEnvironmentConfig:
 
 def _github(**changes: Any) -> RecordingMonitor:
     values: dict[str, Any] = {
-        "repository": "aevon-infra",
         "environment": _env(name="production", requireApproval=True, reviewers={"teams": ["platform-leads"]},
                             waitTimerMinutes=5, refs={"tags": ["v*"]}),
         "approval_environment": _env(name="production-approval", requireApproval=True,
                                      reviewers={"teams": ["release-managers"]}, refs={"tags": ["v*"]}),
-        "variables": {"AWS_DEPLOY_ROLE_ARN": "arn:aws:iam::123456789012:role/d"},
-        "secrets": {"SENTRY_AUTH_TOKEN": "t0ken"},
         "owns_rulesets": True,
         "required_checks": ["ci", "preview prod"],
     }  # fmt: skip
     values.update(changes)
-    return build(lambda: GithubDelivery("github", GithubDeliveryArgs(**values)).environment_name)
+    args = GithubDeliveryArgs(
+        settings=_github_settings(**values),
+        variables={"AWS_DEPLOY_ROLE_ARN": "arn:aws:iam::123456789012:role/d"},
+        secrets={"SENTRY_AUTH_TOKEN": "t0ken"},
+    )
+    return build(lambda: GithubDelivery("github", args).environment_name)
 
 
 def test_production_environment_gates_with_reviewers_timer_and_tag_policy() -> None:
@@ -582,6 +618,7 @@ def test_rulesets_and_project_owned_twice_are_refused() -> None:
         ),
         ("staging", "gcp", {"projectId": None}, "enabled needs projectId"),
         ("staging", "gcp", {"mode": "standard"}, "nodePool is required with mode standard"),
+        ("staging", "gcp", {"regional": False}, "Autopilot clusters are regional"),
         ("dev", "vercel", {"target": "staging"}, "'production', 'preview' or 'development'"),
         (
             "dev",

@@ -24,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.config import CiConfig, GithubConfig, OidcProviderMode
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -98,29 +99,18 @@ def state_bucket_name(account_id: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class CiIdentityArgs:
-    owner: str
-    repository: str
-    environment: str
-    create_oidc_provider: bool
-    account_roles: bool
+    github: GithubConfig
+    settings: CiConfig
     region: str
     protect: bool = False
 
-    def __post_init__(self) -> None:
-        for label, value in (
-            ("owner", self.owner),
-            ("repository", self.repository),
-            ("environment", self.environment),
-        ):
-            if not value or any(c in value for c in "*?:/ "):
-                raise ValueError(
-                    f"CiIdentityArgs.{label} {value!r} must be a literal name: a wildcard or "
-                    "separator would widen the OIDC subject the roles trust"
-                )
-
     @property
     def repo(self) -> str:
-        return f"{self.owner}/{self.repository}"
+        return self.github.repo
+
+    @property
+    def environment(self) -> str:
+        return self.github.environment.name
 
 
 def trust_policy(provider_arn: pulumi.Input[str], subject: str) -> pulumi.Output[str]:
@@ -159,7 +149,7 @@ class CiIdentity(pulumi.ComponentResource):
         invoke = pulumi.InvokeOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
 
-        if args.create_oidc_provider:
+        if args.settings.github_oidc_provider is OidcProviderMode.CREATE:
             provider_arn = aws.iam.OpenIdConnectProvider(
                 f"{name}-github-oidc",
                 url=GITHUB_OIDC_URL,
@@ -194,9 +184,7 @@ class CiIdentity(pulumi.ComponentResource):
             f"{name}-deploy-role",
             name=deploy_role_name,
             description=f"GitHub Actions deploys of {args.repo} environment {args.environment}",
-            assume_role_policy=trust_policy(
-                provider_arn, f"repo:{args.repo}:environment:{args.environment}"
-            ),
+            assume_role_policy=trust_policy(provider_arn, args.github.oidc_subject),
             permissions_boundary=boundary.arn,
             max_session_duration=3600,
             opts=child,
@@ -209,7 +197,7 @@ class CiIdentity(pulumi.ComponentResource):
         )
 
         self.preview_role_arn = self.drift_role_arn = None
-        if args.account_roles:
+        if args.settings.account_roles:
             self.preview_role_arn = self._read_only_role(
                 f"{name}-preview", provider_arn, f"repo:{args.repo}:pull_request", account
             )

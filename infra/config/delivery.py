@@ -105,6 +105,11 @@ class GithubConfig(_Model):
         return self
 
     @property
+    def repo(self) -> str:
+        """`owner/repository`."""
+        return f"{self.owner}/{self.repository}"
+
+    @property
     def oidc_subject(self) -> str:
         """The exact `sub` claim of this stack's deploy jobs."""
         return f"repo:{self.owner}/{self.repository}:environment:{self.environment.name}"

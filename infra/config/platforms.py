@@ -75,6 +75,10 @@ class GcpConfig(_Model):
             for b in ranges[i + 1 :]:
                 if a.overlaps(b):
                     raise ValueError(f"GKE ranges {a} and {b} overlap")
+        if self.mode is GkeMode.AUTOPILOT and not self.regional:
+            raise ValueError(
+                "regional: false needs mode standard (Autopilot clusters are regional)"
+            )
         if (self.mode is GkeMode.STANDARD) != (self.node_pool is not None):
             raise ValueError(
                 "nodePool is required with mode standard and not allowed with autopilot"

@@ -21,7 +21,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra import naming
-from infra.config import StackConfig
+from infra.config import GcpConfig, GithubConfig, StackConfig
 from infra.gcp.gke import GkePlatform
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -43,23 +43,24 @@ VIEWER_ROLES = ("roles/viewer", "roles/iam.securityReviewer")
 
 @dataclass(frozen=True, kw_only=True)
 class GcpCiIdentityArgs:
-    project_id: str
-    owner: str
-    repository: str
-    environment: str
+    settings: GcpConfig
+    github: GithubConfig
 
     def __post_init__(self) -> None:
-        for label, value in (
-            ("owner", self.owner),
-            ("repository", self.repository),
-            ("environment", self.environment),
-        ):
-            if not value or any(c in value for c in "*?/\"' "):
-                raise ValueError(f"GcpCiIdentityArgs.{label} {value!r} must be a literal name")
+        if not self.settings.enabled or self.settings.project_id is None:
+            raise ValueError("GcpCiIdentityArgs: settings must be an enabled gcp section")
+
+    @property
+    def project_id(self) -> str:
+        return str(self.settings.project_id)
 
     @property
     def repo(self) -> str:
-        return f"{self.owner}/{self.repository}"
+        return self.github.repo
+
+    @property
+    def environment(self) -> str:
+        return self.github.environment.name
 
 
 class GcpCiIdentity(pulumi.ComponentResource):
@@ -97,7 +98,7 @@ class GcpCiIdentity(pulumi.ComponentResource):
             attribute_condition=f'assertion.repository == "{args.repo}"',
             opts=child,
         )
-        environment_subject = f"repo:{args.repo}:environment:{args.environment}"
+        environment_subject = args.github.oidc_subject
         self.service_account_email = self._account(
             name, "deploy", roles=DEPLOY_ROLES, subjects=[environment_subject], pool=pool, args=args
         )
@@ -170,12 +171,7 @@ def build_if_enabled(
         return None
     return GcpCiIdentity(
         name,
-        GcpCiIdentityArgs(
-            project_id=cfg.gcp.project_id,
-            owner=cfg.github.owner,
-            repository=cfg.github.repository,
-            environment=cfg.github.environment.name,
-        ),
+        GcpCiIdentityArgs(settings=cfg.gcp, github=cfg.github),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
 

@@ -13,9 +13,7 @@
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
@@ -33,42 +31,16 @@ NODE_ROLES = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class NodePool:
-    machine_type: str
-    min_nodes: int
-    max_nodes: int
-
-
-@dataclass(frozen=True, kw_only=True)
 class GkePlatformArgs:
-    project_id: str
-    region: str
-    autopilot: bool
-    regional: bool
-    release_channel: str
-    subnet_cidr: ipaddress.IPv4Network
-    pods_cidr: ipaddress.IPv4Network
-    services_cidr: ipaddress.IPv4Network
-    master_cidr: ipaddress.IPv4Network
-    authorized_networks: Sequence[tuple[str, ipaddress.IPv4Network]] = field(default_factory=tuple)
-    deletion_protection: bool = True
-    node_pool: NodePool | None = None
-    registry_keep_recent: int = 20
-    registry_untagged_days: int = 7
+    settings: GcpConfig
 
     def __post_init__(self) -> None:
-        problems = []
-        for label, cidr in self.authorized_networks:
-            if cidr.prefixlen < 8:
-                problems.append(f"authorized network {label} ({cidr}) is open to the internet")
-        if self.autopilot and self.node_pool is not None:
-            problems.append("Autopilot manages nodes: no node_pool")
-        if not self.autopilot and self.node_pool is None:
-            problems.append("Standard mode needs a node_pool")
-        if self.autopilot and not self.regional:
-            problems.append("Autopilot clusters are regional")
-        if problems:
-            raise ValueError("GkePlatformArgs: " + "; ".join(problems))
+        if not self.settings.enabled or self.settings.project_id is None:
+            raise ValueError("GkePlatformArgs: settings must be an enabled gcp section")
+
+    @property
+    def project_id(self) -> str:
+        return str(self.settings.project_id)
 
 
 class GkePlatform(pulumi.ComponentResource):
@@ -81,6 +53,8 @@ class GkePlatform(pulumi.ComponentResource):
         self, name: str, args: GkePlatformArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:gcp:GkePlatform", name, None, opts)
+        settings = args.settings
+        autopilot = settings.mode is GkeMode.AUTOPILOT
         child = pulumi.ResourceOptions(parent=self)
         physical = naming.physical_name(name, max_length=40)
 
@@ -95,15 +69,15 @@ class GkePlatform(pulumi.ComponentResource):
             f"{name}-subnet",
             name=physical,
             network=network.id,
-            region=args.region,
-            ip_cidr_range=str(args.subnet_cidr),
+            region=settings.region,
+            ip_cidr_range=str(settings.subnet_cidr),
             private_ip_google_access=True,
             secondary_ip_ranges=[
                 gcp.compute.SubnetworkSecondaryIpRangeArgs(
-                    range_name="pods", ip_cidr_range=str(args.pods_cidr)
+                    range_name="pods", ip_cidr_range=str(settings.pods_cidr)
                 ),
                 gcp.compute.SubnetworkSecondaryIpRangeArgs(
-                    range_name="services", ip_cidr_range=str(args.services_cidr)
+                    range_name="services", ip_cidr_range=str(settings.services_cidr)
                 ),
             ],
             log_config=gcp.compute.SubnetworkLogConfigArgs(
@@ -114,13 +88,13 @@ class GkePlatform(pulumi.ComponentResource):
             opts=child,
         )
         router = gcp.compute.Router(
-            f"{name}-router", name=physical, network=network.id, region=args.region, opts=child
+            f"{name}-router", name=physical, network=network.id, region=settings.region, opts=child
         )
         gcp.compute.RouterNat(
             f"{name}-nat",
             name=physical,
             router=router.name,
-            region=args.region,
+            region=settings.region,
             nat_ip_allocate_option="AUTO_ONLY",
             source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
             log_config=gcp.compute.RouterNatLogConfigArgs(enable=True, filter="ERRORS_ONLY"),
@@ -128,7 +102,7 @@ class GkePlatform(pulumi.ComponentResource):
         )
 
         node_sa = None
-        if not args.autopilot:
+        if not autopilot:
             node_sa = gcp.serviceaccount.Account(
                 f"{name}-nodes",
                 account_id=naming.physical_name(f"{name}-nodes", max_length=30),
@@ -144,14 +118,14 @@ class GkePlatform(pulumi.ComponentResource):
                     opts=child,
                 )
 
-        location = args.region if args.regional else f"{args.region}-a"
+        location = settings.region if settings.regional else f"{settings.region}-a"
         cluster = gcp.container.Cluster(
             f"{name}-cluster",
             name=physical,
             location=location,
             network=network.id,
             subnetwork=subnet.id,
-            enable_autopilot=True if args.autopilot else None,
+            enable_autopilot=True if autopilot else None,
             networking_mode="VPC_NATIVE",
             ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
                 cluster_secondary_range_name="pods", services_secondary_range_name="services"
@@ -159,46 +133,49 @@ class GkePlatform(pulumi.ComponentResource):
             private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
                 enable_private_nodes=True,
                 enable_private_endpoint=False,
-                master_ipv4_cidr_block=str(args.master_cidr),
+                master_ipv4_cidr_block=str(settings.master_cidr),
             ),
             master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
                 cidr_blocks=[
                     gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
-                        cidr_block=str(cidr), display_name=label
+                        cidr_block=str(network.cidr), display_name=network.name
                     )
-                    for label, cidr in args.authorized_networks
+                    for network in settings.authorized_networks
                 ],
                 gcp_public_cidrs_access_enabled=False,
             ),
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
                 workload_pool=f"{args.project_id}.svc.id.goog"
             ),
-            release_channel=gcp.container.ClusterReleaseChannelArgs(channel=args.release_channel),
+            release_channel=gcp.container.ClusterReleaseChannelArgs(
+                channel=settings.release_channel
+            ),
             datapath_provider="ADVANCED_DATAPATH",
             # Autopilot nodes are always shielded; Standard asks for it.
-            enable_shielded_nodes=None if args.autopilot else True,
-            deletion_protection=args.deletion_protection,
+            enable_shielded_nodes=None if autopilot else True,
+            deletion_protection=settings.deletion_protection,
             # Standard: replace the default pool with the managed one below.
-            remove_default_node_pool=None if args.autopilot else True,
-            initial_node_count=None if args.autopilot else 1,
+            remove_default_node_pool=None if autopilot else True,
+            initial_node_count=None if autopilot else 1,
             resource_labels={"project": "aevon", "environment": pulumi.get_stack()},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.deletion_protection),
         )
 
-        if args.node_pool is not None and node_sa is not None:
+        if settings.node_pool is not None and node_sa is not None:
             gcp.container.NodePool(
                 f"{name}-pool",
                 name="general",
                 cluster=cluster.id,
                 location=location,
                 autoscaling=gcp.container.NodePoolAutoscalingArgs(
-                    min_node_count=args.node_pool.min_nodes, max_node_count=args.node_pool.max_nodes
+                    min_node_count=settings.node_pool.min_nodes,
+                    max_node_count=settings.node_pool.max_nodes,
                 ),
                 management=gcp.container.NodePoolManagementArgs(
                     auto_repair=True, auto_upgrade=True
                 ),
                 node_config=gcp.container.NodePoolNodeConfigArgs(
-                    machine_type=args.node_pool.machine_type,
+                    machine_type=settings.node_pool.machine_type,
                     service_account=node_sa.email,
                     oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
                     shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
@@ -214,7 +191,7 @@ class GkePlatform(pulumi.ComponentResource):
         registry = gcp.artifactregistry.Repository(
             f"{name}-registry",
             repository_id=physical,
-            location=args.region,
+            location=settings.region,
             format="DOCKER",
             description="ΛΞVON backend microservice images",
             docker_config=gcp.artifactregistry.RepositoryDockerConfigArgs(immutable_tags=True),
@@ -224,14 +201,15 @@ class GkePlatform(pulumi.ComponentResource):
                     id="delete-untagged",
                     action="DELETE",
                     condition=gcp.artifactregistry.RepositoryCleanupPolicyConditionArgs(
-                        tag_state="UNTAGGED", older_than=f"{args.registry_untagged_days * 86400}s"
+                        tag_state="UNTAGGED",
+                        older_than=f"{settings.registry_untagged_days * 86400}s",
                     ),
                 ),
                 gcp.artifactregistry.RepositoryCleanupPolicyArgs(
                     id="keep-recent",
                     action="KEEP",
                     most_recent_versions=gcp.artifactregistry.RepositoryCleanupPolicyMostRecentVersionsArgs(
-                        keep_count=args.registry_keep_recent
+                        keep_count=settings.registry_keep_recent
                     ),
                 ),
             ],
@@ -242,7 +220,7 @@ class GkePlatform(pulumi.ComponentResource):
         self.cluster_endpoint = cluster.endpoint
         self.network_name = network.name
         self.registry_url = pulumi.Output.format(
-            "{0}-docker.pkg.dev/{1}/{2}", args.region, args.project_id, registry.repository_id
+            "{0}-docker.pkg.dev/{1}/{2}", settings.region, args.project_id, registry.repository_id
         )
         self.register_outputs({"clusterName": self.cluster_name, "registryUrl": self.registry_url})
 
@@ -253,32 +231,6 @@ def build_if_enabled(
     """The GKE platform where the stack's config enables Google Cloud."""
     if not cfg.enabled or provider is None or cfg.project_id is None:
         return None
-    pool = cfg.node_pool
     return GkePlatform(
-        name,
-        GkePlatformArgs(
-            project_id=cfg.project_id,
-            region=cfg.region,
-            autopilot=cfg.mode is GkeMode.AUTOPILOT,
-            regional=cfg.regional,
-            release_channel=cfg.release_channel,
-            subnet_cidr=cfg.subnet_cidr,
-            pods_cidr=cfg.pods_cidr,
-            services_cidr=cfg.services_cidr,
-            master_cidr=cfg.master_cidr,
-            authorized_networks=[(n.name, n.cidr) for n in cfg.authorized_networks],
-            deletion_protection=cfg.deletion_protection,
-            node_pool=(
-                NodePool(
-                    machine_type=pool.machine_type,
-                    min_nodes=pool.min_nodes,
-                    max_nodes=pool.max_nodes,
-                )
-                if pool
-                else None
-            ),
-            registry_keep_recent=cfg.registry_keep_recent,
-            registry_untagged_days=cfg.registry_untagged_days,
-        ),
-        opts=pulumi.ResourceOptions(providers=[provider]),
+        name, GkePlatformArgs(settings=cfg), opts=pulumi.ResourceOptions(providers=[provider])
     )

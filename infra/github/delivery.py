@@ -17,42 +17,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_github as github
 
-from infra.config import GithubEnvironmentConfig
+from infra.config import GithubConfig, GithubEnvironmentConfig
 
 RELEASE_TAGS = ("refs/tags/v*", "refs/tags/rc-*")
 
 
 @dataclass(frozen=True, kw_only=True)
 class GithubDeliveryArgs:
-    repository: str
-    environment: GithubEnvironmentConfig
-    approval_environment: GithubEnvironmentConfig | None = None
+    settings: GithubConfig
     variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # Repository-wide variables (the account's read-only role ARNs), from their owning stack.
     repository_variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    owns_rulesets: bool = False
-    required_checks: Sequence[str] = ()
-    required_approvals: int = 1
 
     def __post_init__(self) -> None:
-        problems = []
-        for env in filter(None, (self.environment, self.approval_environment)):
-            if env.require_approval and env.reviewers.empty:
-                problems.append(f"environment {env.name} requires approval but has no reviewers")
-        if self.owns_rulesets and not self.required_checks:
-            problems.append("rulesets need required_checks")
         overlap = set(self.variables) & set(self.secrets)
         if overlap:
-            problems.append(f"{', '.join(sorted(overlap))} is both a variable and a secret")
-        if problems:
-            raise ValueError("GithubDeliveryArgs: " + "; ".join(problems))
+            raise ValueError(
+                f"GithubDeliveryArgs: {', '.join(sorted(overlap))} is both a variable and a secret"
+            )
 
 
 class GithubDelivery(pulumi.ComponentResource):
@@ -62,15 +51,18 @@ class GithubDelivery(pulumi.ComponentResource):
         self, name: str, args: GithubDeliveryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:github:GithubDelivery", name, None, opts)
+        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        if args.approval_environment is not None:
-            self._environment(f"{name}-approval", args.repository, args.approval_environment)
-        environment = self._environment(f"{name}-env", args.repository, args.environment)
+        if settings.approval_environment is not None:
+            self._environment(
+                f"{name}-approval", settings.repository, settings.approval_environment
+            )
+        environment = self._environment(f"{name}-env", settings.repository, settings.environment)
 
         for key, value in sorted(args.variables.items()):
             github.ActionsEnvironmentVariable(
                 f"{name}-var-{key.lower().replace('_', '-')}",
-                repository=args.repository,
+                repository=settings.repository,
                 environment=environment.environment,
                 variable_name=key,
                 value=value,
@@ -79,7 +71,7 @@ class GithubDelivery(pulumi.ComponentResource):
         for key, value in sorted(args.secrets.items()):
             github.ActionsEnvironmentSecret(
                 f"{name}-secret-{key.lower().replace('_', '-')}",
-                repository=args.repository,
+                repository=settings.repository,
                 environment=environment.environment,
                 secret_name=key,
                 plaintext_value=pulumi.Output.secret(value),
@@ -88,14 +80,14 @@ class GithubDelivery(pulumi.ComponentResource):
         for key, value in sorted(args.repository_variables.items()):
             github.ActionsVariable(
                 f"{name}-repo-var-{key.lower().replace('_', '-')}",
-                repository=args.repository,
+                repository=settings.repository,
                 variable_name=key,
                 value=value,
                 opts=child,
             )
-        if args.owns_rulesets:
-            self._rulesets(name, args)
-        self.environment_name = args.environment.name
+        if settings.owns_rulesets:
+            self._rulesets(name, settings)
+        self.environment_name = settings.environment.name
         self.register_outputs({"environment": environment.environment})
 
     def _environment(
@@ -143,12 +135,12 @@ class GithubDelivery(pulumi.ComponentResource):
                 )
         return environment
 
-    def _rulesets(self, name: str, args: GithubDeliveryArgs) -> None:
+    def _rulesets(self, name: str, settings: GithubConfig) -> None:
         child = pulumi.ResourceOptions(parent=self)
         github.RepositoryRuleset(
             f"{name}-main",
             name="main",
-            repository=args.repository,
+            repository=settings.repository,
             target="branch",
             enforcement="active",
             conditions=github.RepositoryRulesetConditionsArgs(
@@ -161,7 +153,7 @@ class GithubDelivery(pulumi.ComponentResource):
                 non_fast_forward=True,
                 required_linear_history=True,
                 pull_request=github.RepositoryRulesetRulesPullRequestArgs(
-                    required_approving_review_count=args.required_approvals,
+                    required_approving_review_count=settings.required_approvals,
                     dismiss_stale_reviews_on_push=True,
                     require_last_push_approval=True,
                     required_review_thread_resolution=True,
@@ -172,7 +164,7 @@ class GithubDelivery(pulumi.ComponentResource):
                         github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(
                             context=check
                         )
-                        for check in args.required_checks
+                        for check in settings.required_checks
                     ],
                 ),
             ),
@@ -181,7 +173,7 @@ class GithubDelivery(pulumi.ComponentResource):
         github.RepositoryRuleset(
             f"{name}-release-tags",
             name="release-tags",
-            repository=args.repository,
+            repository=settings.repository,
             target="tag",
             enforcement="active",
             conditions=github.RepositoryRulesetConditionsArgs(

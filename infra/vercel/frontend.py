@@ -21,22 +21,13 @@ from infra.config import VercelConfig, VercelTarget
 
 @dataclass(frozen=True, kw_only=True)
 class VercelFrontendArgs:
-    project_name: str
-    target: VercelTarget
-    owns_project: bool
-    git_repository: str | None = None
-    root_directory: str = "apps/web"
-    domain: str | None = None
+    settings: VercelConfig
     variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     sensitive: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
-        if self.owns_project and not self.git_repository:
-            problems.append("the owning stack links the project to git_repository (owner/name)")
-        if not self.owns_project and self.domain:
-            problems.append("only the owning stack sets the domain")
-        if self.sensitive and self.target is VercelTarget.DEVELOPMENT:
+        if self.sensitive and self.settings.target is VercelTarget.DEVELOPMENT:
             problems.append("Vercel does not allow sensitive variables on the development target")
         overlap = set(self.variables) & set(self.sensitive)
         if overlap:
@@ -52,16 +43,17 @@ class VercelFrontend(pulumi.ComponentResource):
         self, name: str, args: VercelFrontendArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:vercel:VercelFrontend", name, None, opts)
+        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        if args.owns_project:
+        if settings.owns_project:
             project = vercel.Project(
                 f"{name}-project",
-                name=args.project_name,
+                name=settings.project_name,
                 framework="nextjs",
                 git_repository=vercel.ProjectGitRepositoryArgs(
-                    type="github", repo=str(args.git_repository), production_branch="main"
+                    type="github", repo=str(settings.git_repository), production_branch="main"
                 ),
-                root_directory=args.root_directory,
+                root_directory=settings.root_directory,
                 vercel_authentication=vercel.ProjectVercelAuthenticationArgs(
                     deployment_type="standard_protection"
                 ),
@@ -69,24 +61,24 @@ class VercelFrontend(pulumi.ComponentResource):
                 opts=child,
             )
             project_id: pulumi.Output[str] = project.id
-            if args.domain:
+            if settings.domain:
                 vercel.ProjectDomain(
-                    f"{name}-domain", project_id=project_id, domain=args.domain, opts=child
+                    f"{name}-domain", project_id=project_id, domain=settings.domain, opts=child
                 )
         else:
             project_id = vercel.get_project_output(
-                name=args.project_name, opts=pulumi.InvokeOptions(parent=self)
+                name=settings.project_name, opts=pulumi.InvokeOptions(parent=self)
             ).id
 
         entries = [(k, v, False) for k, v in args.variables.items()]
         entries += [(k, pulumi.Output.secret(v), True) for k, v in args.sensitive.items()]
         for key, value, sensitive in sorted(entries, key=lambda e: e[0]):
             vercel.ProjectEnvironmentVariable(
-                f"{name}-{args.target.value}-{key.lower().replace('_', '-')}",
+                f"{name}-{settings.target.value}-{key.lower().replace('_', '-')}",
                 project_id=project_id,
                 key=key,
                 value=value,
-                targets=[args.target.value],
+                targets=[settings.target.value],
                 sensitive=sensitive,
                 opts=child,
             )
@@ -103,19 +95,7 @@ def build_if_managed(
     """This stack's share of the Vercel frontend, unless config leaves Vercel alone."""
     if not cfg.manage:
         return None
-    return VercelFrontend(
-        name,
-        VercelFrontendArgs(
-            project_name=cfg.project_name,
-            target=cfg.target,
-            owns_project=cfg.owns_project,
-            git_repository=cfg.git_repository,
-            root_directory=cfg.root_directory,
-            domain=cfg.domain,
-            variables=variables,
-        ),
-        opts=opts,
-    )
+    return VercelFrontend(name, VercelFrontendArgs(settings=cfg, variables=variables), opts=opts)
 
 
 def github_variables(frontend: VercelFrontend | None) -> dict[str, pulumi.Input[str]]:
