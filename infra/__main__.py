@@ -39,7 +39,7 @@ alarms = AlarmTopic(
 
 workloads = WorkloadSecurityGroups(
     "workloads",
-    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, services=list(blueprint.Service)),
+    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, workloads=list(blueprint.Service)),
     opts=aws_opts,
 )
 
@@ -114,7 +114,6 @@ services = AppServices(
         logs=cfg.logs,
         cluster_arn=cluster.cluster_arn,
         cluster_name=cluster.cluster_name,
-        image_tag=release.image_tag(cfg.compute, pulumi.InvokeOptions(provider=aws_provider)),
         repository_urls=registry.repository_urls,
         repository_arns=registry.repository_arns,
         subnet_ids=network.private_subnet_ids,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.aws import release
 from infra.aws.cache import CacheAccess
 from infra.aws.database import DatabaseAccess
 from infra.aws.fargate_service import (
@@ -33,7 +34,6 @@ class AppServicesArgs:
     logs: LogsConfig
     cluster_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
-    image_tag: pulumi.Input[str]
     repository_urls: Mapping[str, pulumi.Input[str]]
     repository_arns: Mapping[str, pulumi.Input[str]]
     subnet_ids: Sequence[pulumi.Input[str]]
@@ -70,7 +70,9 @@ class AppServices(pulumi.ComponentResource):
     ) -> None:
         super().__init__("aevon:compute:AppServices", name, None, opts)
         self.service_names, self.task_role_arns = {}, {}
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        image_tag = release.image_tag(args.settings, invoke)
         for service, shape in SERVICES.items():
             environment: dict[str, pulumi.Input[str]] = {
                 "AEVON_SERVICE": service.value,
@@ -123,7 +125,7 @@ class AppServices(pulumi.ComponentResource):
                     logs=args.logs,
                     cluster_arn=args.cluster_arn,
                     cluster_name=args.cluster_name,
-                    image=pulumi.Output.concat(args.repository_urls[repo], ":", args.image_tag),
+                    image=pulumi.Output.concat(args.repository_urls[repo], ":", image_tag),
                     repository_arn=args.repository_arns[repo],
                     subnet_ids=args.subnet_ids,
                     security_group_id=args.security_group_ids[service],

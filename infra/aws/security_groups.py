@@ -86,13 +86,13 @@ def admit_clients(
 @dataclass(frozen=True, kw_only=True)
 class WorkloadSecurityGroupsArgs:
     vpc_id: pulumi.Input[str]
-    services: Sequence[Service]
+    workloads: Sequence[Service]
 
     def __post_init__(self) -> None:
-        if not self.services:
-            raise ValueError("WorkloadSecurityGroupsArgs.services must name at least one service")
-        if len(set(self.services)) != len(self.services):
-            raise ValueError("WorkloadSecurityGroupsArgs.services must not repeat a service")
+        if not self.workloads:
+            raise ValueError("WorkloadSecurityGroupsArgs.workloads must name at least one service")
+        if len(set(self.workloads)) != len(self.workloads):
+            raise ValueError("WorkloadSecurityGroupsArgs.workloads must not repeat a service")
 
 
 class WorkloadSecurityGroups(pulumi.ComponentResource):
@@ -112,7 +112,7 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
     ) -> None:
         super().__init__("aevon:network:WorkloadSecurityGroups", name, None, opts)
         groups: dict[Service, aws.ec2.SecurityGroup] = {}
-        for workload in args.services:
+        for workload in args.workloads:
             groups[workload] = security_group(
                 f"{name}-{workload.value}",
                 vpc_id=args.vpc_id,

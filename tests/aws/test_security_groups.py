@@ -76,7 +76,7 @@ def test_admit_clients_opens_exactly_the_port_both_ways() -> None:
 def test_one_empty_group_per_service_in_the_vpc() -> None:
     def program() -> object:
         groups = WorkloadSecurityGroups(
-            "workloads", WorkloadSecurityGroupsArgs(vpc_id=VPC_ID, services=list(Service))
+            "workloads", WorkloadSecurityGroupsArgs(vpc_id=VPC_ID, workloads=list(Service))
         )
         return pulumi.Output.all(*groups.ids.values())
 
@@ -91,11 +91,11 @@ def test_one_empty_group_per_service_in_the_vpc() -> None:
 
 
 @pytest.mark.parametrize(
-    ("services", "message"),
+    ("workloads", "message"),
     [([], "at least one service"), ([Service.API, Service.API], "must not repeat")],
 )
-def test_workload_groups_refuse_bad_service_lists(services: list[Service], message: str) -> None:
+def test_workload_groups_refuse_bad_service_lists(workloads: list[Service], message: str) -> None:
     with component_harness() as monitor:
         with pytest.raises(ValueError, match=message):
-            WorkloadSecurityGroupsArgs(vpc_id=VPC_ID, services=services)
+            WorkloadSecurityGroupsArgs(vpc_id=VPC_ID, workloads=workloads)
         assert monitor.registrations == []
