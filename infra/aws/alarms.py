@@ -15,10 +15,16 @@ from infra.config import AlarmsConfig
 
 @dataclass(frozen=True, kw_only=True)
 class AlarmTopicArgs:
+    """What the `AlarmTopic` is built from.
+
+    - `settings`: the stack's `alarms` section: `emails` (0-10 addresses, each
+      subscribed by email; the owner must confirm the subscription).
+    - `kms_key_arn`: the stack's customer-managed key. Without one the topic is
+      unencrypted: CloudWatch cannot publish to a topic under the AWS-managed
+      aws/sns key, and alarm notifications carry no data beyond metric names.
+    """
+
     settings: AlarmsConfig
-    # The stack's customer-managed key. Without one the topic is unencrypted: CloudWatch
-    # cannot publish to a topic under the AWS-managed aws/sns key, and alarm
-    # notifications carry no data beyond metric names.
     kms_key_arn: pulumi.Input[str] | None = None
 
 

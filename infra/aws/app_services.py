@@ -30,6 +30,22 @@ from infra.config import ComputeConfig, LogsConfig
 
 @dataclass(frozen=True, kw_only=True)
 class AppServicesArgs:
+    """What `AppServices` is built from: the `compute` section plus everything it wires.
+
+    - `settings`: the `compute` section (sizes, image tag source, deployment and
+      capacity); `logs`: the services' log retention (days).
+    - `cluster_arn`, `cluster_name`; `repository_urls`, `repository_arns`: image
+      name -> ECR repository URL / ARN; `subnet_ids`: the private subnets.
+    - `security_group_ids`: service -> its workload group; `target_group_arns`:
+      service -> target group ARN, for each service the blueprint routes.
+    - `queue_arns`, `queue_urls`, `queue_names`: queue role -> ARN / URL / name.
+    - `database`, `cache`: the stores' access (endpoint, port, secret, clients).
+    - `public_url`: the load balancer's URL; `alarm_topic_arn`; `region`: the AWS
+      region code, for the IAM database-authentication ARNs; `kms_key_arn`.
+
+    Raises ValueError when a service the blueprint routes has no target group.
+    """
+
     settings: ComputeConfig
     logs: LogsConfig
     cluster_arn: pulumi.Input[str]

@@ -44,6 +44,27 @@ class CacheAccess:
 
 @dataclass(frozen=True, kw_only=True)
 class RedisCacheArgs:
+    """What `RedisCache` is built from: the `cache` section plus its wiring.
+
+    - `settings`: `engine` (redis or valkey) and `engine_version` (one with TLS and
+      AUTH, `infra.aws.limits`), `node_type` (`cache.<family>.<size>`), `nodes`
+      (1-6: a primary and replicas; 2 or more turn on Multi-AZ failover),
+      `snapshot_retention_days` (0-35 days; 0 keeps no snapshot, not even a final
+      one) and `clients` (the services admitted on 6379).
+    - `logs`: the retention (days) of the slow-log group.
+    - `vpc_id`; `subnet_ids`: the isolated subnets; `availability_zones`: AZ
+      names, node *i* in zone *i* mod their count.
+    - `workload_security_group_ids`: every service's security group; the cache's
+      group admits those of `settings.clients`.
+    - `kms_key_arn`: the stack's key for data at rest, the AUTH secret and logs, or
+      None for the AWS-managed keys.
+    - `protect`: Pulumi `protect` on the replication group; the AUTH secret then
+      keeps a 30-day (else 7-day) recovery window.
+
+    Raises ValueError ("RedisCacheArgs: ...") when a client has no security group or
+    when there are no subnets or zones.
+    """
+
     settings: CacheConfig
     logs: LogsConfig
     vpc_id: pulumi.Input[str]

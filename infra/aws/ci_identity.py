@@ -99,6 +99,18 @@ def state_bucket_name(account_id: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class CiIdentityArgs:
+    """What the `CiIdentity` is built from: the `github` and `ci` sections.
+
+    - `github`: the repository (`owner`/`repository`, literal names) and the
+      stack's deploy environment; the deploy role trusts exactly
+      `repo:<owner>/<repository>:environment:<name>` (`GithubConfig.oidc_subject`),
+      https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+    - `settings`: `github_oidc_provider` (create it, or look up the account's) and
+      `account_roles` (this stack owns the read-only preview and drift roles).
+    - `region`: the AWS region code the deploy role's `service:*` actions are
+      pinned to; `protect`: Pulumi `protect` on a created OIDC provider.
+    """
+
     github: GithubConfig
     settings: CiConfig
     region: str

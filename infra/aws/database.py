@@ -50,6 +50,28 @@ class DatabaseAccess:
 
 @dataclass(frozen=True, kw_only=True)
 class AuroraPostgresArgs:
+    """What `AuroraPostgres` is built from: the `database` section plus its wiring.
+
+    - `settings`: `engine_version` ('MAJOR.MINOR', majors 13-17), `instances` (1-15:
+      a writer and readers), `min_capacity`/`max_capacity` (ACUs, 0-256 in 0.5
+      steps; 0 pauses after `seconds_until_auto_pause`, 300-86,400 s, on the
+      versions AWS lists), `backup_retention_days` (1-35 days),
+      `enhanced_monitoring_interval` (0, 1, 5, 10, 15, 30 or 60 s; 0 is off),
+      `slow_query_ms` (ms; -1 is off) and `clients` (the services admitted on 5432).
+      Limits: `infra.aws.limits`, from the RDS API reference and the Aurora guide.
+    - `logs`: the retention (days) of the PostgreSQL log group.
+    - `vpc_id`; `subnet_ids`: the isolated subnets (one per AZ; RDS needs two AZs);
+      `availability_zones`: AZ names, instance *i* in zone *i* mod their count.
+    - `workload_security_group_ids`: every service's security group; the cluster's
+      group admits those of `settings.clients`.
+    - `kms_key_arn`: the stack's key for storage, the master secret, Performance
+      Insights and logs, or None for the AWS-managed keys.
+    - `protect`: Pulumi `protect` on the cluster and its instances.
+
+    Raises ValueError ("AuroraPostgresArgs: ...") when a client has no security
+    group or when there are no subnets or zones.
+    """
+
     settings: DatabaseConfig
     logs: LogsConfig
     vpc_id: pulumi.Input[str]

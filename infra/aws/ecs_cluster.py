@@ -29,6 +29,14 @@ def capacity_provider_strategy(settings: ComputeConfig) -> list[tuple[str, int, 
 
 @dataclass(frozen=True, kw_only=True)
 class EcsClusterArgs:
+    """What the `EcsCluster` is built from: the `compute` section.
+
+    `settings`: `container_insights`, `spot_weight` and `on_demand_weight` (0-10
+    each, not both 0) and `on_demand_base` (0-100 tasks always on FARGATE; needs
+    an on-demand weight). See `capacity_provider_strategy`; capacity provider
+    strategies: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-capacity-providers.html
+    """
+
     settings: ComputeConfig
 
 

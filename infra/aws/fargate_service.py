@@ -48,6 +48,10 @@ QUEUE_PRODUCER_ACTIONS = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQ
 
 @dataclass(frozen=True, kw_only=True)
 class LoadBalancing:
+    """Behind a target group: `target_group_arn` (handed out once a listener routes to
+    it), `container_port` (TCP), and `health_check_grace_seconds` (seconds ECS ignores
+    failing load-balancer health checks after a task starts)."""
+
     target_group_arn: pulumi.Input[str]
     container_port: int
     health_check_grace_seconds: int = 60
@@ -55,14 +59,47 @@ class LoadBalancing:
 
 @dataclass(frozen=True, kw_only=True)
 class QueueScaling:
-    """Step scaling on the backlog of the queues the service consumes."""
+    """Step scaling on the backlog of the queues the service consumes.
+
+    `queue_names`: SQS queue names (the CloudWatch `QueueName` dimension, not URLs);
+    `scale_out_backlog`: visible messages, summed over them, above which a task is
+    added (one is removed after 15 minutes at 0).
+    """
 
     queue_names: Sequence[pulumi.Input[str]]
-    scale_out_backlog: int = 100  # messages visible before adding tasks
+    scale_out_backlog: int = 100
 
 
 @dataclass(frozen=True, kw_only=True)
 class FargateServiceArgs:
+    """What one `FargateService` is built from.
+
+    - `settings`, `service`: the `compute` section and which service this is. Its
+      size is `settings.services[service]`: `cpu` in CPU units (1024 = 1 vCPU) and
+      `memory` in MiB, a pair Fargate offers (`infra.aws.limits.FARGATE_MEMORY`),
+      and `desired`/`min`/`max` task counts (0-100). `wait_for_steady_state` makes
+      `pulumi up` wait for the rollout; `container_insights` adds the
+      running-tasks alarm; the capacity weights give the service's strategy.
+    - `logs`: the retention (days) of the service's log group.
+    - `cluster_arn`, `cluster_name`; `image` (`<repository url>:<tag>`) and the
+      `repository_arn` it is pulled from; `subnet_ids` (private) and
+      `security_group_id`; `alarm_topic_arn`.
+    - `environment`: variable name -> plain value. `secrets`: variable name ->
+      Secrets Manager ARN, optionally with a `:json-key:version-stage:version-id:`
+      suffix, passed as `valueFrom`
+      (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html).
+    - `consumes`, `produces`: queue role -> queue ARN, the task role's queues.
+    - `kms_key_arn`: the key of the log group, secrets and queues, or None.
+    - `rds_iam_user_arn`: `arn:aws:rds-db:<region>:<account>:dbuser:<cluster
+      resource id>/<user>` for IAM database authentication, or None.
+    - `load_balancing` (CPU and memory target tracking at `cpu_target_percent` /
+      `memory_target_percent`, percent) or `queue_scaling` (backlog steps).
+
+    Raises ValueError ("FargateServiceArgs: ...") for a secret-looking name in
+    `environment`, a name in both `environment` and `secrets`, or both
+    `load_balancing` and `queue_scaling`.
+    """
+
     settings: ComputeConfig
     service: Service
     logs: LogsConfig

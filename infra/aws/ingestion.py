@@ -43,6 +43,21 @@ ACCESS_LOG_FORMAT = {
 
 @dataclass(frozen=True, kw_only=True)
 class IngestionApiArgs:
+    """What the `IngestionApi` is built from: the `ingestion` section plus its wiring.
+
+    - `settings`: `authorization` (iam: SigV4; jwt: `jwt.issuer`, an https URL, and
+      `jwt.audience`), `throttle_burst` (1-5000 requests) and `throttle_rate`
+      (requests per second, up to 10,000), `reserved_concurrency` (2-1000
+      concurrent executions; 2 is the least an SQS event source scales to,
+      https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html) and
+      `fetch_batch_size` (1-10 messages per invocation).
+    - `logs`: the retention (days) of the function and access log groups.
+    - `inbound_queue_url`, `inbound_queue_arn`: the queue the function sends to;
+      `fetch_queue_arn`: the queue that invokes it (`infra.blueprint.INGEST`).
+    - `alarm_topic_arn`; `kms_key_arn`: the key of logs, environment and queues,
+      or None.
+    """
+
     settings: IngestionConfig
     logs: LogsConfig
     inbound_queue_url: pulumi.Input[str]

@@ -21,6 +21,12 @@ from infra.config import EncryptionConfig
 
 @dataclass(frozen=True, kw_only=True)
 class DataKeyArgs:
+    """`deletion_window_days`: days (7-30) a scheduled deletion waits (KMS ScheduleKeyDeletion,
+    https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html).
+
+    Raises ValueError outside 7-30.
+    """
+
     deletion_window_days: int = 30
 
     def __post_init__(self) -> None:

@@ -28,6 +28,23 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 @dataclass(frozen=True, kw_only=True)
 class PublicLoadBalancerArgs:
+    """What the `PublicLoadBalancer` is built from.
+
+    - `vpc_id`; `subnet_ids`: the public subnets (an ALB needs two AZs or more).
+    - `routes`: service -> `Route` (container port, path patterns, health-check
+      path), the blueprint's `ROUTES`; exactly one route has no path patterns and
+      is the default. `target_security_group_ids`: service -> its workload group,
+      opened on the route's port to the load balancer only.
+    - `tls`: the `compute.tls` section (an ACM certificate ARN, or a host name in a
+      Route 53 zone to issue one for), or None for plain HTTP on 80.
+    - `alarm_topic_arn`; `protect`: the ALB's deletion protection;
+      `response_time_alarm_seconds`: the p95 target response time (seconds) that
+      alarms.
+
+    Raises ValueError ("PublicLoadBalancerArgs: ...") unless exactly one route is
+    the default, or when a routed service has no security group.
+    """
+
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     routes: Mapping[Service, Route]

@@ -24,6 +24,19 @@ from infra.config import MessagingConfig, QueueEncryption
 
 @dataclass(frozen=True, kw_only=True)
 class MessagePipelineArgs:
+    """What the `MessagePipeline` is built from: the `messaging` section plus its wiring.
+
+    - `settings`: `max_receive_count` (1-1000 receives before a message moves to the
+      DLQ), `message_retention_days` (1-14 days), `oldest_message_alarm_seconds`
+      (60 s to 14 days), `encryption` (sqs: SSE-SQS; kms: the stack's key) and
+      `outbound_high_throughput` (FIFO high-throughput mode for `outbound`).
+      Limits: the SQS API reference (SetQueueAttributes).
+    - `alarm_topic_arn`: the SNS topic the DLQ and message-age alarms notify.
+    - `kms_key_arn`: the stack's key; required when `settings.encryption` is kms.
+
+    Raises ValueError when `settings.encryption` is kms and no key is given.
+    """
+
     settings: MessagingConfig
     alarm_topic_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str] | None = None

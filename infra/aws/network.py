@@ -57,6 +57,19 @@ def plan_subnets(
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkArgs:
+    """What the `Network` is built from.
+
+    - `settings`: the stack's `network` section: `cidr` (an RFC 1918 IPv4 block,
+      /16 to /20), `az_count` (2-6 availability zones), `nat` (none, single or
+      per_az) and `flow_logs.retention_days` (days; a CloudWatch Logs period).
+    - `flow_log_kms_key_arn`: the stack's KMS key ARN for the flow-log group, or
+      None for CloudWatch Logs' own encryption.
+
+    The settings model has checked every value. A region that offers fewer zones
+    than `az_count` fails when the zone lookup resolves (ValueError naming
+    `network.azCount`).
+    """
+
     settings: NetworkConfig
     flow_log_kms_key_arn: pulumi.Input[str] | None = None
 

@@ -21,6 +21,16 @@ RELEASE_TAG_PATTERNS = ("v*", "rc-*")
 
 @dataclass(frozen=True, kw_only=True)
 class ContainerRegistryArgs:
+    """What the `ContainerRegistry` is built from: the `registry` section plus its wiring.
+
+    - `settings`: `repositories` (1-20 image names, lowercase, unique; the
+      blueprint's images among them), `untagged_expiry_days` (1-365 days) and
+      `keep_release_tags` (1-1000 release-tagged images kept).
+    - `kms_key_arn`: the stack's key, or None for ECR's AWS-managed KMS key.
+    - `protect`: Pulumi `protect` on each repository; a protected repository is
+      also never force-deleted with its images.
+    """
+
     settings: RegistryConfig
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False

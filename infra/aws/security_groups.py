@@ -85,6 +85,14 @@ def admit_clients(
 
 @dataclass(frozen=True, kw_only=True)
 class WorkloadSecurityGroupsArgs:
+    """What the `WorkloadSecurityGroups` are built from.
+
+    - `vpc_id`: the VPC (`vpc-...`) the groups live in.
+    - `workloads`: the services that get a group, once each (the blueprint's `Service`).
+
+    Raises ValueError when `workloads` is empty or repeats a service.
+    """
+
     vpc_id: pulumi.Input[str]
     workloads: Sequence[Service]
 

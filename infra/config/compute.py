@@ -13,6 +13,10 @@ from infra.config._base import _Model
 
 
 class ServiceConfig(_Model):
+    """`compute.services.<service>`: `cpu` in CPU units (1024 = 1 vCPU) and `memory` in
+    MiB, a pair Fargate offers (`infra.aws.limits.FARGATE_MEMORY`); `desired`, `min`,
+    `max` task counts (0-100, min <= desired <= max)."""
+
     cpu: int
     memory: int
     desired: int = Field(ge=0, le=100)
@@ -92,6 +96,14 @@ class TlsConfig(_Model):
 
 
 class ComputeConfig(_Model):
+    """`compute`: the ECS cluster, the services' sizes, their image tag and HTTPS.
+
+    `containerInsights`; `spotWeight`/`onDemandWeight` 0-10 (not both 0) and
+    `onDemandBase` 0-100 tasks (needs an on-demand weight); `waitForSteadyState`;
+    `imageTagSource` ssm or config (then `imageTag`, a git SHA); `tls`, or
+    `allowPlainHttp: true`; `services`: a size for every service of the blueprint.
+    """
+
     container_insights: bool
     # FARGATE_SPOT share: 0 = on-demand only; with onDemandBase tasks always on-demand.
     spot_weight: int = Field(ge=0, le=10)

@@ -23,6 +23,16 @@ _ENGINE_VERSION = re.compile(r"^(1[3-7])\.(\d{1,2})$")
 
 
 class DatabaseConfig(_Model):
+    """`database`: Aurora PostgreSQL Serverless v2.
+
+    `engineVersion` 'MAJOR.MINOR' (13-17); `instances` 1-15 (writer + readers);
+    `minCapacity`/`maxCapacity` in ACUs (0-256, 0.5 steps; 0 needs
+    `secondsUntilAutoPause`, 300-86,400 s, and a version that scales to 0);
+    `backupRetentionDays` 1-35; `enhancedMonitoringInterval` seconds (0 is off);
+    `slowQueryMs` ms (-1 is off); `clients`: the services that may connect.
+    AWS's limits: `infra.aws.limits`.
+    """
+
     engine_version: str
     instances: int = Field(ge=1, le=15, description="writer + readers, spread over AZs")
     min_capacity: float = Field(ge=0, le=AURORA_MAX_ACU, multiple_of=AURORA_ACU_STEP)
@@ -96,6 +106,13 @@ _CACHE_NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 
 
 class CacheConfig(_Model):
+    """`cache`: ElastiCache (Redis OSS or Valkey) with TLS and AUTH.
+
+    `engine` and `engineVersion` (a version with TLS and AUTH, `infra.aws.limits`);
+    `nodeType` (`cache.<family>.<size>`); `nodes` 1-6; `snapshotRetentionDays`
+    0-35 days; `clients`: the services that may connect.
+    """
+
     engine: CacheEngine
     engine_version: str
     node_type: str
@@ -132,6 +149,13 @@ class QueueEncryption(StrEnum):
 
 
 class MessagingConfig(_Model):
+    """`messaging`: the queues' settings (the queues themselves are the blueprint's).
+
+    `maxReceiveCount` 1-1000 receives before the DLQ; `encryption` sqs or kms;
+    `outboundHighThroughput` (FIFO high throughput); `oldestMessageAlarmSeconds`
+    60 s to 14 days; `messageRetentionDays` 1-14 days.
+    """
+
     max_receive_count: int = Field(ge=1, le=1000)
     encryption: QueueEncryption
     outbound_high_throughput: bool = False
@@ -143,6 +167,9 @@ _REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 
 
 class RegistryConfig(_Model):
+    """`registry`: ECR. `repositories`: 1-20 unique image names (the blueprint's images
+    among them); `untaggedExpiryDays` 1-365 days; `keepReleaseTags` 1-1000 images."""
+
     repositories: list[str] = Field(min_length=1, max_length=20)
     untagged_expiry_days: int = Field(ge=1, le=365)
     keep_release_tags: int = Field(ge=1, le=1000)

@@ -15,11 +15,17 @@ class ApiAuthorization(StrEnum):
 
 
 class JwtConfig(_Model):
+    """`ingestion.jwt`: `issuer` (an https URL) and `audience` (one or more)."""
+
     issuer: str = Field(pattern=r"^https://")
     audience: list[str] = Field(min_length=1)
 
 
 class IngestionConfig(_Model):
+    """`ingestion`: `authorization` iam or jwt (then `jwt`); `throttleBurst` 1-5000
+    requests and `throttleRate` up to 10,000 requests per second; `reservedConcurrency`
+    2-1000 executions; `fetchBatchSize` 1-10 messages."""
+
     authorization: ApiAuthorization
     jwt: JwtConfig | None = None
     throttle_burst: int = Field(ge=1, le=5000)

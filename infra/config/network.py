@@ -20,10 +20,19 @@ class NatStrategy(StrEnum):
 
 
 class FlowLogsConfig(_Model):
+    """`network.flowLogs`: `retentionDays` (days, a CloudWatch Logs period; default 30)."""
+
     retention_days: RetentionDays = 30
 
 
 class NetworkConfig(_Model):
+    """`network`: the VPC.
+
+    `cidr`: an RFC 1918 IPv4 block, /16 (AWS's largest) to /20 (the smallest that
+    fits 6 AZs of 3 tiers); `azCount`: 2-6 availability zones; `nat`: none, single
+    or per_az; `flowLogs`.
+    """
+
     cidr: ipaddress.IPv4Network
     az_count: int = Field(ge=2, le=6)
     nat: NatStrategy

@@ -30,15 +30,21 @@ _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 
 class TagsConfig(_Model):
+    """`tags`: `owner` and `costCenter` (1-128 characters), on every AWS resource."""
+
     owner: str = Field(min_length=1, max_length=128)
     cost_center: str = Field(min_length=1, max_length=128)
 
 
 class LogsConfig(_Model):
+    """`logs`: `retentionDays` (days, a CloudWatch Logs period) of every log group."""
+
     retention_days: RetentionDays
 
 
 class AlarmsConfig(_Model):
+    """`alarms`: `emails` (0-10) subscribed to the alarm topic."""
+
     emails: list[str] = Field(default_factory=list, max_length=10)
 
     @field_validator("emails")
@@ -51,6 +57,8 @@ class AlarmsConfig(_Model):
 
 
 class EncryptionConfig(_Model):
+    """`encryption`: whether the stack has its own customer-managed KMS key."""
+
     customer_managed_key: bool = Field(
         description="One customer-managed KMS key (rotated yearly) encrypts the stack's data "
         "stores, queues, secrets, logs and alarm topic; false uses AWS-managed keys."

@@ -43,6 +43,15 @@ VIEWER_ROLES = ("roles/viewer", "roles/iam.securityReviewer")
 
 @dataclass(frozen=True, kw_only=True)
 class GcpCiIdentityArgs:
+    """What the `GcpCiIdentity` is built from: the `gcp` and `github` sections.
+
+    - `settings`: the enabled `gcp` section (its `project_id` receives the roles).
+    - `github`: the repository whose tokens the pool accepts, and the deploy
+      environment whose subject may impersonate the deploy and infra accounts.
+
+    Raises ValueError when the gcp section is not enabled with a project id.
+    """
+
     settings: GcpConfig
     github: GithubConfig
 

@@ -32,6 +32,20 @@ NODE_ROLES = (
 
 @dataclass(frozen=True, kw_only=True)
 class GkePlatformArgs:
+    """What the `GkePlatform` is built from: the `gcp` section.
+
+    `settings`: `project_id`, `region`, `mode` (autopilot, always regional; or
+    standard with a `node_pool` of `min_nodes`-`max_nodes` machines), `regional`,
+    `release_channel`, the IPv4 ranges (`subnet_cidr`, `pods_cidr`,
+    `services_cidr`, and the control plane's /28 `master_cidr`, none overlapping),
+    `authorized_networks` (/8 or narrower), `deletion_protection`, and the
+    registry's cleanup (`registry_keep_recent` versions, untagged images deleted
+    after `registry_untagged_days` days). GKE's rules:
+    https://cloud.google.com/kubernetes-engine/docs/how-to/private-clusters
+
+    Raises ValueError when the section is not enabled with a project id.
+    """
+
     settings: GcpConfig
 
     def __post_init__(self) -> None:

@@ -30,6 +30,18 @@ RELEASE_TAGS = ("refs/tags/v*", "refs/tags/rc-*")
 
 @dataclass(frozen=True, kw_only=True)
 class GithubDeliveryArgs:
+    """What `GithubDelivery` is built from: the `github` section plus what it publishes.
+
+    - `settings`: the repository, the stack's environment (and the earlier approval
+      environment), whether this stack owns the rulesets, their required checks
+      and approvals (1-6).
+    - `variables`: name -> value, environment variables of the stack's environment;
+      `secrets`: name -> value, environment secrets (always passed as Pulumi
+      secrets); `repository_variables`: name -> value, repository-wide variables.
+
+    Raises ValueError when a name is both a variable and a secret.
+    """
+
     settings: GithubConfig
     variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)

@@ -21,6 +21,20 @@ from infra.config import VercelConfig, VercelTarget
 
 @dataclass(frozen=True, kw_only=True)
 class VercelFrontendArgs:
+    """What the `VercelFrontend` is built from: the `vercel` section plus its variables.
+
+    - `settings`: `project_name`, `target` (production, preview or development),
+      `owns_project` (this stack creates the project, links `git_repository` and
+      sets `root_directory` and the optional `domain`).
+    - `variables`: name -> plain value for the target; `sensitive`: name -> value
+      stored as a sensitive variable (a Pulumi secret too). Vercel has no sensitive
+      variables on the development target,
+      https://vercel.com/docs/environment-variables/sensitive-environment-variables
+
+    Raises ValueError ("VercelFrontendArgs: ...") for sensitive variables on
+    development, or a name in both maps.
+    """
+
     settings: VercelConfig
     variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     sensitive: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
