@@ -13,6 +13,7 @@ from infra.aws.ingestion import IngestionApi, IngestionApiArgs
 from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
 from infra.aws.network import Network, NetworkArgs
+from infra.aws.placement import StorePlacement
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
 from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from infra.gcp import ci_identity as gcp_ci_identity
@@ -43,15 +44,20 @@ workloads = WorkloadSecurityGroups(
     opts=aws_opts,
 )
 
+# The isolated tier and the workload groups: where the data stores live, who reaches them.
+data_placement = StorePlacement(
+    vpc_id=network.vpc_id,
+    subnet_ids=network.isolated_subnet_ids,
+    availability_zones=network.availability_zones,
+    workload_security_group_ids=workloads.ids,
+)
+
 database = AuroraPostgres(
     "database",
     AuroraPostgresArgs(
         settings=cfg.database,
         logs=cfg.logs,
-        vpc_id=network.vpc_id,
-        subnet_ids=network.isolated_subnet_ids,
-        availability_zones=network.availability_zones,
-        workload_security_group_ids=workloads.ids,
+        placement=data_placement,
         kms_key_arn=kms_key_arn,
         protect=protect,
     ),
@@ -63,10 +69,7 @@ cache = RedisCache(
     RedisCacheArgs(
         settings=cfg.cache,
         logs=cfg.logs,
-        vpc_id=network.vpc_id,
-        subnet_ids=network.isolated_subnet_ids,
-        availability_zones=network.availability_zones,
-        workload_security_group_ids=workloads.ids,
+        placement=data_placement,
         kms_key_arn=kms_key_arn,
         protect=protect,
     ),

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -18,7 +18,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from infra import naming
-from infra.aws.security_groups import admit_clients, security_group
+from infra.aws.placement import StorePlacement
 from infra.blueprint import Service
 from infra.config import CacheConfig, LogsConfig
 
@@ -52,44 +52,28 @@ class RedisCacheArgs:
       `snapshot_retention_days` (0-35 days; 0 keeps no snapshot, not even a final
       one) and `clients` (the services admitted on 6379).
     - `logs`: the retention (days) of the slow-log group.
-    - `vpc_id`; `subnet_ids`: the isolated subnets; `availability_zones`: AZ
-      names, node *i* in zone *i* mod their count.
-    - `workload_security_group_ids`: every service's security group; the cache's
-      group admits those of `settings.clients`.
+    - `placement`: the isolated subnets, AZs and VPC, and the workload groups; the
+      cache's group admits those of `settings.clients` (`StorePlacement`).
     - `kms_key_arn`: the stack's key for data at rest, the AUTH secret and logs, or
       None for the AWS-managed keys.
     - `protect`: Pulumi `protect` on the replication group; the AUTH secret then
       keeps a 30-day (else 7-day) recovery window.
 
-    Raises ValueError ("RedisCacheArgs: ...") when a client has no security group or
-    when there are no subnets or zones.
+    Raises ValueError ("RedisCacheArgs: ...") when a configured client has no
+    workload group.
     """
 
     settings: CacheConfig
     logs: LogsConfig
-    vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    availability_zones: Sequence[pulumi.Input[str]]
-    workload_security_group_ids: Mapping[Service, pulumi.Input[str]]
+    placement: StorePlacement
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
 
     def __post_init__(self) -> None:
-        problems = []
-        unplaced = [
-            c.value for c in self.settings.clients if c not in self.workload_security_group_ids
-        ]
-        if unplaced:
-            problems.append(f"no security group for client {', '.join(unplaced)}")
-        if not self.subnet_ids or not self.availability_zones:
-            problems.append("subnet_ids and availability_zones must not be empty")
-        if problems:
-            raise ValueError("RedisCacheArgs: " + "; ".join(problems))
-
-    @property
-    def client_security_group_ids(self) -> dict[str, pulumi.Input[str]]:
-        """The groups of the configured clients, by service name (used in rule names)."""
-        return {c.value: self.workload_security_group_ids[c] for c in self.settings.clients}
+        try:
+            self.placement.client_groups(self.settings.clients)
+        except ValueError as error:
+            raise ValueError(f"RedisCacheArgs: {error}") from None
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -113,21 +97,15 @@ class RedisCache(pulumi.ComponentResource):
             f"{name}-subnets",
             name=identifier,
             description=f"{identifier}: isolated subnets",
-            subnet_ids=args.subnet_ids,
+            subnet_ids=args.placement.subnet_ids,
             opts=child,
         )
-        sg = security_group(
-            f"{name}-sg",
-            vpc_id=args.vpc_id,
-            description=f"{identifier}: {engine} from app workloads",
-            parent=self,
-        )
-        admit_clients(
+        sg = args.placement.store_security_group(
             name,
-            security_group_id=sg.id,
-            clients=args.client_security_group_ids,
+            clients=settings.clients,
             port=PORT,
             service=engine,
+            description=f"{identifier}: {engine} from app workloads",
             parent=self,
         )
 
@@ -164,7 +142,7 @@ class RedisCache(pulumi.ComponentResource):
             opts=child,
         )
 
-        zones = list(args.availability_zones)
+        zones = list(args.placement.availability_zones)
         group = aws.elasticache.ReplicationGroup(
             f"{name}-group",
             replication_group_id=identifier,

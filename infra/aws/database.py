@@ -11,14 +11,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.security_groups import admit_clients, security_group
+from infra.aws.placement import StorePlacement
 from infra.blueprint import Service
 from infra.config import DatabaseConfig, LogsConfig
 
@@ -60,43 +60,27 @@ class AuroraPostgresArgs:
       `slow_query_ms` (ms; -1 is off) and `clients` (the services admitted on 5432).
       Limits: `infra.aws.limits`, from the RDS API reference and the Aurora guide.
     - `logs`: the retention (days) of the PostgreSQL log group.
-    - `vpc_id`; `subnet_ids`: the isolated subnets (one per AZ; RDS needs two AZs);
-      `availability_zones`: AZ names, instance *i* in zone *i* mod their count.
-    - `workload_security_group_ids`: every service's security group; the cluster's
-      group admits those of `settings.clients`.
+    - `placement`: the isolated subnets, AZs and VPC, and the workload groups; the
+      database's group admits those of `settings.clients` (`StorePlacement`).
     - `kms_key_arn`: the stack's key for storage, the master secret, Performance
       Insights and logs, or None for the AWS-managed keys.
     - `protect`: Pulumi `protect` on the cluster and its instances.
 
-    Raises ValueError ("AuroraPostgresArgs: ...") when a client has no security
-    group or when there are no subnets or zones.
+    Raises ValueError ("AuroraPostgresArgs: ...") when a configured client has no
+    workload group.
     """
 
     settings: DatabaseConfig
     logs: LogsConfig
-    vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
-    availability_zones: Sequence[pulumi.Input[str]]
-    workload_security_group_ids: Mapping[Service, pulumi.Input[str]]
+    placement: StorePlacement
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
 
     def __post_init__(self) -> None:
-        problems = []
-        unplaced = [
-            c.value for c in self.settings.clients if c not in self.workload_security_group_ids
-        ]
-        if unplaced:
-            problems.append(f"no security group for client {', '.join(unplaced)}")
-        if not self.subnet_ids or not self.availability_zones:
-            problems.append("subnet_ids and availability_zones must not be empty")
-        if problems:
-            raise ValueError("AuroraPostgresArgs: " + "; ".join(problems))
-
-    @property
-    def client_security_group_ids(self) -> dict[str, pulumi.Input[str]]:
-        """The groups of the configured clients, by service name (used in rule names)."""
-        return {c.value: self.workload_security_group_ids[c] for c in self.settings.clients}
+        try:
+            self.placement.client_groups(self.settings.clients)
+        except ValueError as error:
+            raise ValueError(f"AuroraPostgresArgs: {error}") from None
 
 
 class AuroraPostgres(pulumi.ComponentResource):
@@ -123,23 +107,17 @@ class AuroraPostgres(pulumi.ComponentResource):
             f"{name}-subnets",
             name=identifier,
             description=f"{identifier}: isolated subnets",
-            subnet_ids=args.subnet_ids,
+            subnet_ids=args.placement.subnet_ids,
             tags=naming.name_tag(f"{name}-subnets"),
             opts=child,
         )
 
-        sg = security_group(
-            f"{name}-sg",
-            vpc_id=args.vpc_id,
-            description=f"{identifier}: PostgreSQL from app workloads",
-            parent=self,
-        )
-        admit_clients(
+        sg = args.placement.store_security_group(
             name,
-            security_group_id=sg.id,
-            clients=args.client_security_group_ids,
+            clients=settings.clients,
             port=PORT,
             service="PostgreSQL",
+            description=f"{identifier}: PostgreSQL from app workloads",
             parent=self,
         )
 
@@ -236,7 +214,7 @@ class AuroraPostgres(pulumi.ComponentResource):
                 )
             )
 
-        zones = list(args.availability_zones)
+        zones = list(args.placement.availability_zones)
         for index in range(settings.instances):
             role = "writer" if index == 0 else f"reader-{index}"
             aws.rds.ClusterInstance(

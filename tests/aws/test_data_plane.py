@@ -14,6 +14,7 @@ from infra.aws.cache import RedisCache, RedisCacheArgs
 from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.kms import DataKey, DataKeyArgs
 from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
+from infra.aws.placement import StorePlacement
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs, lifecycle_policy
 from infra.blueprint import QUEUES, QueueRole, Service
 from infra.config import (
@@ -35,11 +36,20 @@ ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
 NETWORK_TYPES = ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aevon:network:Network")
 
 
-def _placement() -> dict[str, Any]:
-    return {"vpc_id": VPC_ID, "subnet_ids": ISOLATED_SUBNETS, "availability_zones": ZONES}
-
-
 WORKLOAD_SGS = {Service.API: "sg-api", Service.DELIVERY_WORKER: "sg-delivery"}
+
+
+def _placement(**changes: Any) -> StorePlacement:
+    values: dict[str, Any] = {
+        "vpc_id": VPC_ID,
+        "subnet_ids": ISOLATED_SUBNETS,
+        "availability_zones": ZONES,
+        "workload_security_group_ids": WORKLOAD_SGS,
+    }
+    values.update(changes)
+    return StorePlacement(**values)
+
+
 DATABASE: dict[str, Any] = {
     "engine_version": "16.6",
     "instances": 2,
@@ -58,10 +68,9 @@ DATABASE: dict[str, Any] = {
 def _db_args(settings: Mapping[str, Any] | None = None, **wiring: Any) -> AuroraPostgresArgs:
     """Aurora's args: the database section (with `settings` changes) plus plain wiring."""
     values: dict[str, Any] = {
-        **_placement(),
+        "placement": _placement(),
         "settings": DatabaseConfig.model_validate({**DATABASE, **(settings or {})}),
         "logs": LogsConfig(retention_days=30),
-        "workload_security_group_ids": WORKLOAD_SGS,
         "kms_key_arn": KEY_ARN,
         "protect": True,
     }
@@ -198,8 +207,11 @@ def test_aurora_builds_from_plain_inputs_without_a_network(aurora: RecordingMoni
         ({"min_capacity": 0}, {}, "needs secondsUntilAutoPause"),
         ({"clients": []}, {}, "at least 1 item"),
         # The wiring: the args refuse these.
-        ({}, {"subnet_ids": []}, "subnet_ids and availability_zones must not be empty"),
-        ({}, {"workload_security_group_ids": {}}, "no security group for client api"),
+        (
+            {},
+            {"placement": _placement(workload_security_group_ids={})},
+            "no security group for client api",
+        ),
     ],
 )
 def test_aurora_bad_args_fail_before_registration(
@@ -209,6 +221,11 @@ def test_aurora_bad_args_fail_before_registration(
         with pytest.raises(ValueError, match=message):
             _db_args(settings, **wiring)
         assert monitor.registrations == []
+
+
+def test_a_store_needs_subnets_and_zones() -> None:
+    with pytest.raises(ValueError, match="subnet_ids and availability_zones must not be empty"):
+        _placement(subnet_ids=[])
 
 
 # ------------------------------------------------------------------ cache
@@ -228,8 +245,7 @@ def _cache(nodes: int, protect: bool = False) -> RecordingMonitor:
                     }
                 ),
                 logs=LogsConfig(retention_days=14),
-                **_placement(),
-                workload_security_group_ids=WORKLOAD_SGS,
+                placement=_placement(),
                 kms_key_arn=KEY_ARN if protect else None,
                 protect=protect,
             ),
