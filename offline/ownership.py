@@ -1,8 +1,8 @@
 """Objects that exist once per account, repository or Vercel team: exactly one stack may own each.
 
 Not part of the program (no stack can see the others' config): the tests run it
-over every stack file, and a new environment is checked with it before its
-first `pulumi up` (README, "Adding an environment").
+over every stack file in `offline.engine.STACKS`, which a new environment joins
+before its first `pulumi up` (README, "Adding an environment").
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from infra.config import PROJECT_NAMESPACE, ConfigError, OidcProviderMode, Stack
 
 def ownership(cfg: StackConfig) -> dict[str, str]:
     """The shared objects this stack manages, by a key that is the same in every stack."""
-    repo = f"{cfg.github.owner}/{cfg.github.repository}"
+    repo = cfg.github.repo
     vercel = f"{cfg.vercel.team}/{cfg.vercel.project_name}"
     owned = {f"github-environment:{repo}:{cfg.github.environment.name}": "github.environment"}
     if cfg.vercel.manage:
