@@ -28,7 +28,7 @@ protect = cfg.protect_stateful_resources
 log_retention = cfg.logs.retention_days
 
 kms_key_arn = kms.stack_key_arn(
-    "data-key", enabled=cfg.encryption.customer_managed_key, opts=aws_opts
+    "data-key", enabled=cfg.encryption.customer_managed_key, protect=protect, opts=aws_opts
 )
 
 network = Network(
@@ -39,6 +39,7 @@ network = Network(
         nat=cfg.network.nat,
         flow_log_retention_days=cfg.network.flow_logs.retention_days,
         flow_log_kms_key_arn=kms_key_arn,
+        protect=protect,
     ),
     opts=aws_opts,
 )
@@ -103,6 +104,7 @@ pipeline = MessagePipeline(
         alarm_topic_arn=alarms.topic_arn,
         encryption=cfg.messaging.encryption.value,
         kms_key_arn=kms_key_arn,
+        protect=protect,
     ),
     opts=aws_opts,
 )
@@ -184,6 +186,7 @@ services = AppServices(
         running_task_alarms=cfg.compute.container_insights,
         kms_key_arn=kms_key_arn,
         region=cfg.aws_region,
+        protect=protect,
     ),
     opts=aws_opts,
 )
@@ -203,6 +206,7 @@ ingestion = IngestionApi(
         log_retention_days=log_retention,
         alarm_topic_arn=alarms.topic_arn,
         kms_key_arn=kms_key_arn,
+        protect=protect,
     ),
     opts=aws_opts,
 )

@@ -90,6 +90,8 @@ class AppServicesArgs:
     wait_for_steady_state: bool
     running_task_alarms: bool
     kms_key_arn: pulumi.Input[str] | None = None
+    # protect (from config) on what holds data: log groups, queues, secrets, keys.
+    protect: bool = False
     region: pulumi.Input[str] = field(default="us-east-1")
 
     def __post_init__(self) -> None:
@@ -184,6 +186,7 @@ class AppServices(pulumi.ComponentResource):
                     consumes={r.value: args.queue_arns[r] for r in shape.consumes},
                     produces={r.value: args.queue_arns[r] for r in shape.produces},
                     kms_key_arn=args.kms_key_arn,
+                    protect=args.protect,
                     rds_iam_user_arn=rds_user_arn,
                     load_balancing=(
                         LoadBalancing(

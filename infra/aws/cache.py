@@ -67,6 +67,7 @@ class RedisCache(pulumi.ComponentResource):
     ) -> None:
         super().__init__("aevon:data:RedisCache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         identifier = naming.physical_name(name, max_length=40)
 
         subnet_group = aws.elasticache.SubnetGroup(
@@ -104,7 +105,7 @@ class RedisCache(pulumi.ComponentResource):
             description=f"AUTH token of {identifier}",
             kms_key_id=args.kms_key_arn,
             recovery_window_in_days=30 if args.protect else 7,
-            opts=child,
+            opts=stateful,
         )
         aws.secretsmanager.SecretVersion(
             f"{name}-auth-secret-value",
@@ -118,7 +119,7 @@ class RedisCache(pulumi.ComponentResource):
             name=f"/{naming.prefix()}/elasticache/{name}/slow-log",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
 
         zones = list(args.availability_zones) or list(args.network.availability_zones)

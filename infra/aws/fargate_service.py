@@ -80,6 +80,8 @@ class FargateServiceArgs:
     consumes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # role -> queue ARN
     produces: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # role -> queue ARN
     kms_key_arn: pulumi.Input[str] | None = None
+    # protect (from config) on what holds data: log groups, queues, secrets, keys.
+    protect: bool = False
     rds_iam_user_arn: pulumi.Input[str] | None = None
     load_balancing: LoadBalancing | None = None
     queue_scaling: QueueScaling | None = None
@@ -135,7 +137,7 @@ class FargateService(pulumi.ComponentResource):
             name=f"/{naming.prefix()}/ecs/{name}",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
 
         # -- execution role: image pull, this log group, exactly these secrets

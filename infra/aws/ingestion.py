@@ -64,6 +64,8 @@ class IngestionApiArgs:
     alarm_topic_arn: pulumi.Input[str]
     jwt: Jwt | None = None
     kms_key_arn: pulumi.Input[str] | None = None
+    # protect (from config) on what holds data: log groups, queues, secrets, keys.
+    protect: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -90,6 +92,7 @@ class IngestionApi(pulumi.ComponentResource):
     ) -> None:
         super().__init__("aevon:ingestion:IngestionApi", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         function_name = naming.physical_name(f"{name}-fn", max_length=64)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
 
@@ -98,7 +101,7 @@ class IngestionApi(pulumi.ComponentResource):
             name=f"/aws/lambda/{function_name}",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
         dlq = aws.sqs.Queue(
             f"{name}-fn-dlq",
@@ -106,7 +109,7 @@ class IngestionApi(pulumi.ComponentResource):
             message_retention_seconds=14 * 24 * 3600,
             sqs_managed_sse_enabled=True if args.kms_key_arn is None else None,
             kms_master_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
 
         role = aws.iam.Role(
@@ -244,7 +247,7 @@ class IngestionApi(pulumi.ComponentResource):
             name=f"/{naming.prefix()}/apigateway/{name}",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
         stage = aws.apigatewayv2.Stage(
             f"{name}-stage",

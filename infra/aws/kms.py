@@ -21,6 +21,8 @@ from infra import naming
 @dataclass(frozen=True, kw_only=True)
 class DataKeyArgs:
     deletion_window_days: int = 30
+    # The key decrypts every protected store: losing it loses their data.
+    protect: bool = False
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
@@ -94,7 +96,7 @@ class DataKey(pulumi.ComponentResource):
             deletion_window_in_days=args.deletion_window_days,
             policy=policy,
             tags=naming.name_tag(f"{name}-key"),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         alias = aws.kms.Alias(
             f"{name}-alias",
@@ -109,9 +111,9 @@ class DataKey(pulumi.ComponentResource):
 
 
 def stack_key_arn(
-    name: str, *, enabled: bool, opts: pulumi.ResourceOptions | None = None
+    name: str, *, enabled: bool, protect: bool, opts: pulumi.ResourceOptions | None = None
 ) -> pulumi.Output[str] | None:
     """The stack's customer-managed key ARN, or None for AWS-managed keys (from config)."""
     if not enabled:
         return None
-    return DataKey(name, DataKeyArgs(), opts=opts).key_arn
+    return DataKey(name, DataKeyArgs(protect=protect), opts=opts).key_arn

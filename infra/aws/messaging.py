@@ -64,6 +64,8 @@ class MessagePipelineArgs:
     # "sqs": SQS-managed keys (SSE-SQS); "kms": the stack's key, which must then be given.
     encryption: str = "sqs"
     kms_key_arn: pulumi.Input[str] | None = None
+    # protect (from config) on what holds data: log groups, queues, secrets, keys.
+    protect: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -106,6 +108,7 @@ class MessagePipeline(pulumi.ComponentResource):
         self, name: str, role: QueueRole, spec: QueueSpec, args: MessagePipelineArgs
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         base = f"{name}-{role.value}"
         suffix = ".fifo" if spec.fifo else ""
         kms = args.kms_key_arn if args.encryption == "kms" else None
@@ -124,7 +127,7 @@ class MessagePipeline(pulumi.ComponentResource):
             sqs_managed_sse_enabled=encryption["sqs_managed_sse_enabled"],
             kms_master_key_id=kms,
             kms_data_key_reuse_period_seconds=encryption["kms_data_key_reuse_period_seconds"],
-            opts=child,
+            opts=stateful,
         )
         high_throughput = spec.fifo and args.outbound_high_throughput
         queue = aws.sqs.Queue(
@@ -143,7 +146,7 @@ class MessagePipeline(pulumi.ComponentResource):
             sqs_managed_sse_enabled=encryption["sqs_managed_sse_enabled"],
             kms_master_key_id=kms,
             kms_data_key_reuse_period_seconds=encryption["kms_data_key_reuse_period_seconds"],
-            opts=child,
+            opts=stateful,
         )
         # Only this queue may move messages into its DLQ.
         aws.sqs.RedriveAllowPolicy(

@@ -63,6 +63,8 @@ class NetworkArgs:
     nat: NatStrategy
     flow_log_retention_days: int
     flow_log_kms_key_arn: pulumi.Input[str] | None = None
+    # protect (from config) on what holds data: log groups, queues, secrets, keys.
+    protect: bool = False
 
     def __post_init__(self) -> None:
         if not 2 <= self.az_count <= 6:
@@ -287,7 +289,7 @@ class Network(pulumi.ComponentResource):
             name=f"/{naming.prefix()}/vpc/{name}/flow-logs",
             retention_in_days=args.flow_log_retention_days,
             kms_key_id=args.flow_log_kms_key_arn,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
         role = aws.iam.Role(
