@@ -146,10 +146,12 @@ def _type_rules() -> dict[str, list[Any]]:
 
 
 @functools.cache
-def _rule_validator(rule_id: str, schema_text: str) -> Any:
+def _rule_validator(rule_id: str) -> Any:
+    """cfn-lint's validator over one of its rules' own schema."""
     from cfnlint.jsonschema import StandardValidator  # noqa: PLC0415
 
-    return StandardValidator(json.loads(schema_text))
+    rule = next(r for rules in _type_rules().values() for r in rules if r.id == rule_id)
+    return StandardValidator(rule.schema)
 
 
 def _engine_versions(cfn_type: str, filename: str) -> dict[str, set[str]]:
@@ -196,36 +198,51 @@ def _allowed_hint(rule_id: str, properties: dict[str, Any]) -> str:
     return f"; AWS offers {engine} {major}.x for creation: {', '.join(offered) or 'none'}"
 
 
-def _named_inputs(rule: Any, m: Mapped) -> str:
+def _named_inputs(schema: Any, m: Mapped) -> str:
     """The Pulumi inputs (with values) behind the properties a rule's schema names."""
-    text = json.dumps(rule.schema)
+    text = json.dumps(schema)
     names = [prop for prop in m.origin if f'"{prop}"' in text]
     return ", ".join(f"{m.origin[p]}={m.properties[p]!r}" for p in names if p in m.properties)
 
 
 def _violations(m: Mapped, region: str) -> Iterable[tuple[str, str, str]]:
     """(rule, property path, message) for every violation of one translated resource."""
+    cfn_type = str(TYPES[m.registration.type].cfn_type)
+    rules = {rule.id: rule for rule in _type_rules().get(cfn_type, [])}
+    properties = json.dumps(m.properties, sort_keys=True)
+    for rule_id, path, message in _violations_of(cfn_type, properties, region):
+        rule = rules.get(rule_id)
+        named = _named_inputs(rule.schema, m) if rule is not None else ""
+        label = f"cfn-lint {rule_id}" if rule is not None else rule_id
+        yield label, path, f"({named}) {message}" if named else message
+
+
+@functools.lru_cache(maxsize=4096)
+def _violations_of(
+    cfn_type: str, properties_json: str, region: str
+) -> tuple[tuple[str, str, str], ...]:
+    """Validated once per distinct resource: a stack checked twice in a process costs once."""
     from cfnlint.jsonschema.exceptions import best_match  # noqa: PLC0415
 
-    cfn_type = str(TYPES[m.registration.type].cfn_type)
-    for error in _validator(region, cfn_type).iter_errors(m.properties):
+    properties = json.loads(properties_json)
+    found: list[tuple[str, str, str]] = []
+    for error in _validator(region, cfn_type).iter_errors(properties):
         if error.validator in IGNORED:
             continue
-        path = "/".join(str(p) for p in error.path)
-        yield f"schema:{error.validator}", path, error.message
+        found.append(
+            (f"schema:{error.validator}", "/".join(str(p) for p in error.path), error.message)
+        )
     for rule in _type_rules().get(cfn_type, []):
         if rule.id in IGNORED or (rule.id[0] != "E" and rule.id not in PROMOTED):
             continue
-        validator = _rule_validator(rule.id, json.dumps(rule.schema))
-        error = best_match(list(validator.iter_errors(m.properties)))
+        error = best_match(list(_rule_validator(rule.id).iter_errors(properties)))
         if error is not None:
-            path = "/".join(str(p) for p in error.path)
-            named = _named_inputs(rule, m)
-            message = rule.message(m.properties, error)
+            message = rule.message(properties, error)
             if message == rule.shortdesc:  # a rule without its own message: add the error's
                 message = f"{message}: {error.message}"
-            message += _allowed_hint(rule.id, m.properties)
-            yield f"cfn-lint {rule.id}", path, f"({named}) {message}" if named else message
+            message += _allowed_hint(rule.id, properties)
+            found.append((rule.id, "/".join(str(p) for p in error.path), message))
+    return tuple(found)
 
 
 def _region(inventory: Inventory) -> str:

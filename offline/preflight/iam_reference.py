@@ -177,10 +177,15 @@ def action_applies_to(action: str, arn: str) -> bool:
     return any(rt.arn and _template_regex(rt.arn).match(arn) for rt in resource_types(action))
 
 
+@functools.lru_cache(maxsize=4096)
+def _glob(pattern: str) -> re.Pattern[str]:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(regex, flags=re.DOTALL)
+
+
 def glob_match(pattern: str, value: str) -> bool:
     """IAM's `*`/`?` wildcard match of a policy's resource or action against a concrete value."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+    return _glob(pattern).fullmatch(value) is not None
 
 
 def pattern_could_match(action: str, pattern: str) -> bool:
