@@ -620,7 +620,7 @@ def needed_calls(
     """(urn, call) for every call the program needs, and what the reference could not place."""
     calls: list[tuple[str, Call]] = []
     lookups, unexplained = lookup_calls(inventory, deploy.region, deploy.account)
-    calls += [(token_urn, c) for token_urn, c in (("lookup", c) for c in lookups)]
+    calls += [("lookup", c) for c in lookups]
     owned = deploy.administrator_owned()
     unknown: list[str] = [f"lookup {t}" for t in unexplained]
     for r in inventory.custom():

@@ -295,3 +295,41 @@ def test_the_zone_lookup_grants_are_the_right_ones(inventories: dict[str, Invent
         assert deploy.grants.allows("route53:ListHostedZones", "*", context) is None
         zone = "arn:aws:route53:::hostedzone/Z0123456789ABC"
         assert deploy.grants.allows("route53:ListTagsForResource", zone, context) is None
+
+
+@pytest.mark.parametrize(
+    ("condition", "context", "expected"),
+    [
+        (
+            {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+            {"aws:RequestedRegion": "us-east-1"},
+            True,
+        ),
+        (
+            {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+            {"aws:RequestedRegion": "us-east-1"},
+            False,
+        ),
+        (
+            {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}},
+            {"aws:RequestedRegion": "us-east-1"},
+            True,
+        ),
+        (
+            {"StringLike": {"aws:RequestedRegion": "us-*"}},
+            {"aws:RequestedRegion": "us-east-1"},
+            True,
+        ),
+        (
+            {"ArnEquals": {"iam:PolicyARN": ["arn:aws:iam::aws:policy/AdministratorAccess"]}},
+            {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+            False,
+        ),
+        ({"StringEquals": {"iam:AWSServiceName": "rds.amazonaws.com"}}, {}, None),  # unknown key
+        ({"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}}, {}, True),  # absent: IfExists holds
+    ],
+)
+def test_conditions_the_evaluator_decides(
+    condition: dict[str, Any], context: dict[str, str], expected: bool | None
+) -> None:
+    assert iam.condition_holds(condition, context) is expected
