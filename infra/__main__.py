@@ -26,11 +26,11 @@ aws_provider = providers.aws_provider(cfg)
 aws_opts = pulumi.ResourceOptions(providers=[aws_provider, providers.random_provider()])
 protect = cfg.protect_stateful_resources
 
-kms_key_arn = kms.stack_key_arn("data-key", cfg.encryption, opts=aws_opts)
+kms_key_arn = kms.stack_key_arn("data-key", cfg.encryption, protect=protect, opts=aws_opts)
 
 network = Network(
     "network",
-    NetworkArgs(settings=cfg.network, flow_log_kms_key_arn=kms_key_arn),
+    NetworkArgs(settings=cfg.network, flow_log_kms_key_arn=kms_key_arn, protect=protect),
     opts=aws_opts,
 )
 
@@ -79,7 +79,10 @@ cache = RedisCache(
 pipeline = MessagePipeline(
     "pipeline",
     MessagePipelineArgs(
-        settings=cfg.messaging, alarm_topic_arn=alarms.topic_arn, kms_key_arn=kms_key_arn
+        settings=cfg.messaging,
+        alarm_topic_arn=alarms.topic_arn,
+        kms_key_arn=kms_key_arn,
+        protect=protect,
     ),
     opts=aws_opts,
 )
@@ -131,6 +134,7 @@ services = AppServices(
         alarm_topic_arn=alarms.topic_arn,
         region=cfg.aws_region,
         kms_key_arn=kms_key_arn,
+        protect=protect,
     ),
     opts=aws_opts,
 )
@@ -145,6 +149,7 @@ ingestion = IngestionApi(
         fetch_queue_arn=pipeline.queue_arns[blueprint.INGEST.consumes],
         alarm_topic_arn=alarms.topic_arn,
         kms_key_arn=kms_key_arn,
+        protect=protect,
     ),
     opts=aws_opts,
 )

@@ -3,7 +3,8 @@
 Shared by the tests (`tests/conftest.py`) and the offline plan command (`offline`).
 
 `RecordingMocks` answers every registration with realistic computed outputs
-(ARNs, ids, URLs, endpoints in the provider's camelCase) and every invoke the
+(ids, ARNs, URLs, endpoints in the provider's camelCase and each cloud's real
+formats, from the table in `offline.mock_outputs`) and every invoke the
 program makes (availability zones, caller identity, region, IAM policy
 documents). `RecordingMonitor` records the type, name, inputs, parent and
 resource options of every registration, so tests assert on the inventory.
@@ -34,11 +35,13 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from offline import mock_outputs
+
 ROOT = Path(__file__).resolve().parents[1]  # the repository: Pulumi.yaml and the stack files
 PROJECT = "aevon"
 STACKS = ("dev", "staging", "prod")
-ACCOUNT_ID = "123456789012"
-DEFAULT_REGION = "us-east-1"
+ACCOUNT_ID = mock_outputs.ACCOUNT_ID
+DEFAULT_REGION = mock_outputs.DEFAULT_REGION
 # Stand-in for `secure:` values, which only the real secrets provider can decrypt.
 TEST_SECRET_VALUE = "test-secret-value-not-real"
 
@@ -167,256 +170,33 @@ def _short_hash(text: str, length: int = 17) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
-_ID_PREFIX = {
-    "aws:ec2/vpc:Vpc": "vpc",
-    "aws:ec2/subnet:Subnet": "subnet",
-    "aws:ec2/internetGateway:InternetGateway": "igw",
-    "aws:ec2/natGateway:NatGateway": "nat",
-    "aws:ec2/eip:Eip": "eipalloc",
-    "aws:ec2/routeTable:RouteTable": "rtb",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
-    "aws:ec2/securityGroup:SecurityGroup": "sg",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
-    "aws:ec2/flowLog:FlowLog": "fl",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
-}
-
-
 class RecordingMocks(pulumi.runtime.Mocks):
     """Realistic computed outputs and invoke answers; see the module docstring."""
 
     def __init__(self) -> None:
         self.provider_regions: dict[str, str] = {}
+        self.provider_projects: dict[str, str] = {}
         self.invokes: list[tuple[str, dict[str, Any]]] = []
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        """The id and state the provider would return: inputs plus the computed outputs
+        of the type's row in `offline.mock_outputs` (ids, ARNs, endpoints in real shapes)."""
         inputs = dict(args.inputs)
-        typ, name = args.typ, args.name
-        if typ.startswith("pulumi:providers:"):
-            return f"{name}-provider-id", inputs
-        region = self._region_of(args.provider)
-        prefix = _ID_PREFIX.get(typ)
-        rid = f"{prefix}-{_short_hash(name)}" if prefix else f"{name}-{_short_hash(name, 7)}"
-        state: dict[str, Any] = {**inputs, "id": rid}
-        physical = rpc.unwrap_rpc_secret(inputs.get("name")) or f"{name}-{_short_hash(name, 7)}"
-        service = typ.split(":")[1].split("/")[0] if typ.startswith("aws:") else ""
-        arn_region = f"arn:aws:{{svc}}:{region}:{ACCOUNT_ID}"
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", inputs
+        context = mock_outputs.Context(
+            type=args.typ,
+            logical=args.name,
+            inputs={key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()},
+            region=self._region_of(args.provider),
+            project=self._project_of(args.provider),
+        )
+        rid, outputs = mock_outputs.outputs_for(context)
+        return rid, {**inputs, **outputs, "id": rid}
 
-        if typ == "aws:ec2/vpc:Vpc":
-            state.update(
-                arn=f"{arn_region.format(svc='ec2')}:vpc/{rid}",
-                defaultSecurityGroupId=f"sg-{_short_hash(name + 'dsg')}",
-                mainRouteTableId=f"rtb-{_short_hash(name + 'main')}",
-                ownerId=ACCOUNT_ID,
-            )
-        elif typ == "aws:cloudwatch/logGroup:LogGroup":
-            state.update(name=physical, arn=f"{arn_region.format(svc='logs')}:log-group:{physical}")
-        elif typ == "aws:iam/role:Role":
-            state.update(
-                name=physical,
-                arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{physical}",
-                uniqueId=f"AROA{_short_hash(name, 17).upper()}",
-            )
-        elif typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            host = str(inputs.get("url", "")).removeprefix("https://")
-            state.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}")
-            rid = state["arn"]
-        elif typ == "aws:s3/bucket:Bucket":
-            bucket = inputs.get("bucket") or physical
-            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}", id=bucket)
-            rid = bucket
-        elif typ == "aws:iam/policy:Policy":
-            state.update(name=physical, arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{physical}")
-        elif typ == "aws:ec2/securityGroup:SecurityGroup":
-            state.update(
-                arn=f"{arn_region.format(svc='ec2')}:security-group/{rid}", ownerId=ACCOUNT_ID
-            )
-        elif typ == "aws:ec2/eip:Eip":
-            octets = [int(_short_hash(name)[i : i + 2], 16) for i in (0, 2)]
-            state.update(publicIp=f"54.210.{octets[0]}.{octets[1]}", allocationId=rid)
-        elif typ == "aws:rds/cluster:Cluster":
-            cluster_id = inputs.get("clusterIdentifier") or physical
-            suffix = _short_hash(name, 12)
-            state.update(
-                id=cluster_id,
-                arn=f"{arn_region.format(svc='rds')}:cluster:{cluster_id}",
-                endpoint=f"{cluster_id}.cluster-{suffix}.{region}.rds.amazonaws.com",
-                readerEndpoint=f"{cluster_id}.cluster-ro-{suffix}.{region}.rds.amazonaws.com",
-                clusterResourceId=f"cluster-{_short_hash(name, 26).upper()}",
-                clusterIdentifier=cluster_id,
-                port=inputs.get("port", 5432),
-                masterUserSecrets=[
-                    {
-                        "secretArn": f"{arn_region.format(svc='secretsmanager')}:secret:"
-                        f"rds!cluster-{_short_hash(name, 8)}-AbCdEf",
-                        "secretStatus": "active",
-                        "kmsKeyId": inputs.get("masterUserSecretKmsKeyId")
-                        or f"arn:aws:kms:{region}:{ACCOUNT_ID}:alias/aws/secretsmanager",
-                    }
-                ],
-            )
-            rid = cluster_id
-        elif typ == "aws:rds/clusterInstance:ClusterInstance":
-            physical = inputs.get("identifier") or physical
-            state.update(
-                arn=f"{arn_region.format(svc='rds')}:db:{physical}",
-                endpoint=f"{physical}.{_short_hash(name, 12)}.{region}.rds.amazonaws.com",
-                writer=name.endswith("writer"),
-            )
-        elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
-            group_id = inputs.get("replicationGroupId", physical)
-            cache_suffix = f"{_short_hash(name, 6)}.use1.cache.amazonaws.com"
-            state.update(
-                arn=f"{arn_region.format(svc='elasticache')}:replicationgroup:{group_id}",
-                primaryEndpointAddress=f"master.{group_id}.{cache_suffix}",
-                readerEndpointAddress=f"replica.{group_id}.{cache_suffix}",
-                memberClusters=[
-                    f"{group_id}-00{i + 1}" for i in range(int(inputs.get("numCacheClusters", 1)))
-                ],
-            )
-        elif typ == "aws:sqs/queue:Queue":
-            state.update(
-                id=f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{physical}",
-                url=f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{physical}",
-                arn=f"{arn_region.format(svc='sqs')}:{physical}",
-                name=physical,
-            )
-            rid = state["id"]
-        elif typ == "aws:ecr/repository:Repository":
-            state.update(
-                arn=f"{arn_region.format(svc='ecr')}:repository/{physical}",
-                repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{physical}",
-                registryId=ACCOUNT_ID,
-            )
-        elif typ == "aws:kms/key:Key":
-            key_id = f"{_short_hash(name, 8)}-1234-5678-9abc-{_short_hash(name + 'k', 12)}"
-            state.update(keyId=key_id, arn=f"{arn_region.format(svc='kms')}:key/{key_id}")
-            rid = key_id
-        elif typ == "aws:kms/alias:Alias":
-            state.update(arn=f"{arn_region.format(svc='kms')}:{physical}")
-        elif typ == "aws:secretsmanager/secret:Secret":
-            state.update(arn=f"{arn_region.format(svc='secretsmanager')}:secret:{physical}-AbCdEf")
-            rid = state["arn"]
-        elif typ == "aws:sns/topic:Topic":
-            state.update(arn=f"{arn_region.format(svc='sns')}:{physical}")
-            rid = state["arn"]
-        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            state.update(arn=f"{arn_region.format(svc='cloudwatch')}:alarm:{physical}")
-        elif typ == "random:index/randomPassword:RandomPassword":
-            length = int(inputs.get("length", 32))
-            state.update(result=("Mock" + _short_hash(name, 64))[:length], bcryptHash="$2a$10$mock")
-        elif typ == "aws:lb/loadBalancer:LoadBalancer":
-            suffix = f"app/{physical}/{_short_hash(name, 16)}"
-            state.update(
-                arn=f"{arn_region.format(svc='elasticloadbalancing')}:loadbalancer/{suffix}",
-                arnSuffix=suffix,
-                dnsName=f"{physical}-{_short_hash(name, 9)}.{region}.elb.amazonaws.com",
-                zoneId="Z35SXDOTRQ7X7K",
-            )
-            rid = state["arn"]
-        elif typ == "aws:lb/targetGroup:TargetGroup":
-            suffix = f"targetgroup/{physical}/{_short_hash(name, 16)}"
-            state.update(
-                arn=f"{arn_region.format(svc='elasticloadbalancing')}:{suffix}", arnSuffix=suffix
-            )
-            rid = state["arn"]
-        elif typ in ("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
-            elb = arn_region.format(svc="elasticloadbalancing")
-            state.update(arn=f"{elb}:listener/app/{_short_hash(name)}")
-            rid = state["arn"]
-        elif typ == "aws:ecs/cluster:Cluster":
-            state.update(arn=f"{arn_region.format(svc='ecs')}:cluster/{physical}", name=physical)
-            rid = state["arn"]
-        elif typ == "aws:ecs/service:Service":
-            state.update(arn=f"{arn_region.format(svc='ecs')}:service/{physical}", name=physical)
-        elif typ == "aws:ecs/taskDefinition:TaskDefinition":
-            family = inputs.get("family", physical)
-            state.update(
-                arn=f"{arn_region.format(svc='ecs')}:task-definition/{family}:1",
-                arnWithoutRevision=f"{arn_region.format(svc='ecs')}:task-definition/{family}",
-                revision=1,
-            )
-        elif typ == "aws:lambda/function:Function":
-            arn = f"{arn_region.format(svc='lambda')}:function:{physical}"
-            state.update(
-                arn=arn,
-                name=physical,
-                invokeArn=(
-                    f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
-                ),
-                qualifiedArn=f"{arn}:$LATEST",
-            )
-            rid = physical
-        elif typ == "aws:apigatewayv2/api:Api":
-            api_id = _short_hash(name, 10)
-            state.update(
-                apiEndpoint=f"https://{api_id}.execute-api.{region}.amazonaws.com",
-                executionArn=f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api_id}",
-                arn=f"arn:aws:apigateway:{region}::/apis/{api_id}",
-            )
-            rid = api_id
-        elif typ == "aws:apigatewayv2/stage:Stage":
-            api_id = _short_hash("ingest-api", 10)
-            state.update(invokeUrl=f"https://{api_id}.execute-api.{region}.amazonaws.com/")
-        elif typ == "aws:acm/certificate:Certificate":
-            domain = inputs.get("domainName", "example.com")
-            state.update(
-                arn=f"{arn_region.format(svc='acm')}:certificate/"
-                f"{_short_hash(name, 8)}-0000-4000-8000-{_short_hash(name, 12)}",
-                domainValidationOptions=[
-                    {
-                        "domainName": domain,
-                        "resourceRecordName": f"_{_short_hash(domain, 32)}.{domain}.",
-                        "resourceRecordType": "CNAME",
-                        "resourceRecordValue": (
-                            f"_{_short_hash(domain + 'v', 32)}.acm-validations.aws."
-                        ),
-                    }
-                ],
-            )
-            rid = state["arn"]
-        elif typ == "aws:acm/certificateValidation:CertificateValidation":
-            state.update(certificateArn=inputs.get("certificateArn"))
-        elif typ == "aws:route53/record:Record":
-            state.update(fqdn=str(inputs.get("name", "")).rstrip("."))
-        elif typ == "gcp:container/cluster:Cluster":
-            state.update(
-                endpoint=f"34.118.10.{int(_short_hash(name, 2), 16)}",
-                selfLink="https://container.googleapis.com/v1/projects/mock/locations/"
-                f"{inputs.get('location')}/clusters/{physical}",
-            )
-        elif typ == "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
-            pool_id = inputs.get("workloadIdentityPoolId", physical)
-            state.update(
-                name=f"projects/123456789/locations/global/workloadIdentityPools/{pool_id}"
-            )
-        elif typ == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
-            state.update(
-                name=f"projects/123456789/locations/global/workloadIdentityPools/"
-                f"{inputs.get('workloadIdentityPoolId')}/providers/{inputs.get('workloadIdentityPoolProviderId')}"
-            )
-        elif typ == "gcp:serviceaccount/account:Account":
-            account_id = inputs.get("accountId", physical)
-            state.update(
-                email=f"{account_id}@mock-project.iam.gserviceaccount.com",
-                name=f"projects/mock-project/serviceAccounts/{account_id}@mock-project.iam.gserviceaccount.com",
-            )
-        elif typ == "gcp:artifactregistry/repository:Repository":
-            state.update(name=inputs.get("repositoryId", physical))
-        elif typ.startswith("gcp:"):
-            state.setdefault("name", physical)
-            state.setdefault(
-                "selfLink", f"https://www.googleapis.com/compute/v1/projects/mock/{physical}"
-            )
-        elif typ == "vercel:index/project:Project":
-            rid = f"prj_{_short_hash(physical, 24)}"
-            state.update(id=rid)
-        elif service:
-            resource = typ.split("/")[-1].split(":")[0]
-            state.setdefault("arn", f"{arn_region.format(svc=service)}:{resource.lower()}/{rid}")
-        return rid, state
+    def _project_of(self, provider_ref: str | None) -> str:
+        key = "::".join(provider_ref.split("::")[:-1]) if provider_ref else ""
+        return self.provider_projects.get(key, mock_outputs.GCP_DEFAULT_PROJECT)
 
     def _region_of(self, provider_ref: str | None) -> str:
         if not provider_ref:
@@ -494,7 +274,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "nodeId": f"U_{username}",
             }
         if token == "vercel:index/getProject:getProject":
-            return {"id": f"prj_{_short_hash(params['name'], 24)}", "name": params["name"]}
+            return {"id": mock_outputs.vercel_project_id(params["name"]), "name": params["name"]}
         if token == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": render_policy_document(params), "id": "policy"}
         raise NotImplementedError(f"the recording mock has no answer for invoke {token}")
@@ -579,6 +359,9 @@ class RecordingMonitor(MockMonitor):
             region = rpc.unwrap_rpc_secret(inputs.get("region"))
             if isinstance(region, str):
                 self.recording_mocks.provider_regions[urn] = region
+            project = rpc.unwrap_rpc_secret(inputs.get("project"))
+            if isinstance(project, str):
+                self.recording_mocks.provider_projects[urn] = project
         self.registrations.append(
             Registration(
                 urn=urn,

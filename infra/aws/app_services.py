@@ -42,6 +42,7 @@ class AppServicesArgs:
     - `database`, `cache`: the stores' access (endpoint, port, secret, clients).
     - `public_url`: the load balancer's URL; `alarm_topic_arn`; `region`: the AWS
       region code, for the IAM database-authentication ARNs; `kms_key_arn`.
+    - `protect`: Pulumi `protect` on the services' log groups (from config).
 
     Raises ValueError when a service the blueprint routes has no target group.
     """
@@ -64,6 +65,7 @@ class AppServicesArgs:
     alarm_topic_arn: pulumi.Input[str]
     region: str
     kms_key_arn: pulumi.Input[str] | None = None
+    protect: bool = False
 
     def __post_init__(self) -> None:
         unrouted = [
@@ -151,6 +153,7 @@ class AppServices(pulumi.ComponentResource):
                     consumes={r.value: args.queue_arns[r] for r in shape.consumes},
                     produces={r.value: args.queue_arns[r] for r in shape.produces},
                     kms_key_arn=args.kms_key_arn,
+                    protect=args.protect,
                     rds_iam_user_arn=rds_user_arn,
                     load_balancing=(
                         LoadBalancing(

@@ -56,8 +56,9 @@ class RedisCacheArgs:
       cache's group admits those of `settings.clients` (`StorePlacement`).
     - `kms_key_arn`: the stack's key for data at rest, the AUTH secret and logs, or
       None for the AWS-managed keys.
-    - `protect`: Pulumi `protect` on the replication group; the AUTH secret then
-      keeps a 30-day (else 7-day) recovery window.
+    - `protect`: Pulumi `protect` on the replication group, the AUTH secret and the
+      slow-log group; the AUTH secret then keeps a 30-day (else 7-day) recovery
+      window.
 
     Raises ValueError ("RedisCacheArgs: ...") when a configured client has no
     workload group.
@@ -91,6 +92,7 @@ class RedisCache(pulumi.ComponentResource):
         settings = args.settings
         engine = settings.engine.value
         child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         identifier = naming.physical_name(name, max_length=40)
 
         subnet_group = aws.elasticache.SubnetGroup(
@@ -125,7 +127,7 @@ class RedisCache(pulumi.ComponentResource):
             description=f"AUTH token of {identifier}",
             kms_key_id=args.kms_key_arn,
             recovery_window_in_days=30 if args.protect else 7,
-            opts=child,
+            opts=stateful,
         )
         aws.secretsmanager.SecretVersion(
             f"{name}-auth-secret-value",
@@ -139,7 +141,7 @@ class RedisCache(pulumi.ComponentResource):
             name=f"/{naming.prefix()}/elasticache/{name}/slow-log",
             retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
 
         zones = list(args.placement.availability_zones)

@@ -70,6 +70,8 @@ STACK_ROLE_ACTIONS = [
     "iam:CreatePolicyVersion",
     "iam:DeletePolicyVersion",
     "iam:ListPolicyVersions",
+    "iam:UpdateRoleDescription",
+    "iam:ListEntitiesForPolicy",
 ]  # fmt: skip
 # Changing the deploy role or its boundary takes an administrator.
 SELF_PROTECTING_ACTIONS = [
@@ -252,7 +254,16 @@ class CiIdentity(pulumi.ComponentResource):
             {
                 "Sid": "ReadTheGithubOidcProvider",
                 "Effect": "Allow",
-                "Action": ["iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviders"],
+                "Action": ["iam:GetOpenIDConnectProvider"],
+                "Resource": pulumi.Output.format(
+                    "arn:aws:iam::{0}:oidc-provider/{1}", account, GITHUB_OIDC_HOST
+                ),
+            },
+            {
+                # The provider lookup lists providers; the action takes only "*".
+                "Sid": "FindTheGithubOidcProvider",
+                "Effect": "Allow",
+                "Action": ["iam:ListOpenIDConnectProviders"],
                 "Resource": "*",
             },
             {
@@ -280,9 +291,25 @@ class CiIdentity(pulumi.ComponentResource):
                     "route53:ListResourceRecordSets",
                     "route53:ChangeResourceRecordSets",
                     "route53:GetChange",
-                    "route53:ListHostedZones",
+                    "route53:ListTagsForResource",
                 ],
                 "Resource": ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"],
+            },
+            {
+                # The zone lookup lists zones; ListHostedZones takes only "*".
+                "Sid": "FindHostedZones",
+                "Effect": "Allow",
+                "Action": ["route53:ListHostedZones"],
+                "Resource": "*",
+            },
+            {
+                # Read-only calls the resources' create handlers make (CloudFormation
+                # schemas of AWS::RDS::DBInstance and AWS::EC2::FlowLog); neither takes a
+                # resource narrower than "*".
+                "Sid": "DescribeCallsOfTheHandlers",
+                "Effect": "Allow",
+                "Action": ["iam:ListRoles", "autoscaling:DescribeTags"],
+                "Resource": "*",
             },
             {
                 "Sid": "PulumiStateBucket",

@@ -7,6 +7,10 @@
 - The security group admits 5432 only from the client workloads' groups handed in.
 - Dev pauses at 0 ACU; protected stacks keep deletion protection, a final
   snapshot and `protect` (the caller decides, from config).
+- The engine version is owned by code: automatic minor upgrades are off on the
+  cluster and its instances, so the configured version is what runs, and an
+  upgrade is a config change (a version AWS stops offering is caught by the
+  preflight against cfn-lint's engine-version data).
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ class AuroraPostgresArgs:
       database's group admits those of `settings.clients` (`StorePlacement`).
     - `kms_key_arn`: the stack's key for storage, the master secret, Performance
       Insights and logs, or None for the AWS-managed keys.
-    - `protect`: Pulumi `protect` on the cluster and its instances.
+    - `protect`: Pulumi `protect` on the cluster, its instances and its log group.
 
     Raises ValueError ("AuroraPostgresArgs: ...") when a configured client has no
     workload group.
@@ -142,7 +146,7 @@ class AuroraPostgres(pulumi.ComponentResource):
             name=f"/aws/rds/cluster/{identifier}/postgresql",
             retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
 
         scaling = aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
@@ -177,6 +181,9 @@ class AuroraPostgres(pulumi.ComponentResource):
             final_snapshot_identifier=f"{identifier}-final" if settings.final_snapshot else None,
             enabled_cloudwatch_logs_exports=["postgresql"],
             allow_major_version_upgrade=False,
+            # The code owns the version: RDS never moves it in the maintenance window, so
+            # no later `up` asks to go back (pulumi-aws#5756). Upgrades are config changes.
+            auto_minor_version_upgrade=False,
             apply_immediately=False,
             tags=naming.name_tag(f"{name}-cluster"),
             # The log group must exist first, or RDS creates one that never expires.
@@ -227,7 +234,7 @@ class AuroraPostgres(pulumi.ComponentResource):
                 # Readers go round the AZs so a reader is always in another AZ than the writer.
                 availability_zone=zones[index % len(zones)],
                 publicly_accessible=False,
-                auto_minor_version_upgrade=True,
+                auto_minor_version_upgrade=False,  # the version is the cluster's, from config
                 ca_cert_identifier="rds-ca-rsa2048-g1",
                 promotion_tier=0 if index < 2 else 1,
                 performance_insights_enabled=settings.performance_insights,

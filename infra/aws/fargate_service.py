@@ -90,6 +90,7 @@ class FargateServiceArgs:
       (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html).
     - `consumes`, `produces`: queue role -> queue ARN, the task role's queues.
     - `kms_key_arn`: the key of the log group, secrets and queues, or None.
+    - `protect`: Pulumi `protect` on the service's log group (from config).
     - `rds_iam_user_arn`: `arn:aws:rds-db:<region>:<account>:dbuser:<cluster
       resource id>/<user>` for IAM database authentication, or None.
     - `load_balancing` (CPU and memory target tracking at `cpu_target_percent` /
@@ -115,6 +116,7 @@ class FargateServiceArgs:
     consumes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # role -> queue ARN
     produces: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # role -> queue ARN
     kms_key_arn: pulumi.Input[str] | None = None
+    protect: bool = False
     rds_iam_user_arn: pulumi.Input[str] | None = None
     load_balancing: LoadBalancing | None = None
     queue_scaling: QueueScaling | None = None
@@ -164,7 +166,7 @@ class FargateService(pulumi.ComponentResource):
             name=f"/{naming.prefix()}/ecs/{name}",
             retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
 
         # -- execution role: image pull, this log group, exactly these secrets

@@ -56,6 +56,8 @@ class IngestionApiArgs:
       `fetch_queue_arn`: the queue that invokes it (`infra.blueprint.INGEST`).
     - `alarm_topic_arn`; `kms_key_arn`: the key of logs, environment and queues,
       or None.
+    - `protect`: Pulumi `protect` on the log groups and the function's DLQ (from
+      config).
     """
 
     settings: IngestionConfig
@@ -65,6 +67,7 @@ class IngestionApiArgs:
     fetch_queue_arn: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str] | None = None
+    protect: bool = False
 
 
 class IngestionApi(pulumi.ComponentResource):
@@ -79,6 +82,7 @@ class IngestionApi(pulumi.ComponentResource):
         super().__init__("aevon:ingestion:IngestionApi", name, None, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         function_name = naming.physical_name(f"{name}-fn", max_length=64)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
 
@@ -87,7 +91,7 @@ class IngestionApi(pulumi.ComponentResource):
             name=f"/aws/lambda/{function_name}",
             retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
         dlq = aws.sqs.Queue(
             f"{name}-fn-dlq",
@@ -95,7 +99,7 @@ class IngestionApi(pulumi.ComponentResource):
             message_retention_seconds=SQS_MAX_RETENTION_SECONDS,
             sqs_managed_sse_enabled=True if args.kms_key_arn is None else None,
             kms_master_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
 
         role = aws.iam.Role(
@@ -235,7 +239,7 @@ class IngestionApi(pulumi.ComponentResource):
             name=f"/{naming.prefix()}/apigateway/{name}",
             retention_in_days=args.logs.retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=child,
+            opts=stateful,
         )
         stage = aws.apigatewayv2.Stage(
             f"{name}-stage",

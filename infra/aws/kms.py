@@ -23,11 +23,14 @@ from infra.config import EncryptionConfig
 class DataKeyArgs:
     """`deletion_window_days`: days (7-30) a scheduled deletion waits (KMS ScheduleKeyDeletion,
     https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html).
+    `protect`: Pulumi `protect` on the key (from config); the key decrypts every
+    protected store, so losing it loses their data.
 
     Raises ValueError outside 7-30.
     """
 
     deletion_window_days: int = 30
+    protect: bool = False
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_days <= 30:
@@ -101,7 +104,7 @@ class DataKey(pulumi.ComponentResource):
             deletion_window_in_days=args.deletion_window_days,
             policy=policy,
             tags=naming.name_tag(f"{name}-key"),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         alias = aws.kms.Alias(
             f"{name}-alias",
@@ -116,10 +119,15 @@ class DataKey(pulumi.ComponentResource):
 
 
 def stack_key_arn(
-    name: str, settings: EncryptionConfig, opts: pulumi.ResourceOptions | None = None
+    name: str,
+    settings: EncryptionConfig,
+    *,
+    protect: bool,
+    opts: pulumi.ResourceOptions | None = None,
 ) -> pulumi.Output[str] | None:
     """The stack's customer-managed key ARN, or None where `encryption.customerManagedKey`
-    is false (AWS-managed keys)."""
+    is false (AWS-managed keys); `protect` (the stack's `protectStatefulResources`) goes
+    on the key."""
     if not settings.customer_managed_key:
         return None
-    return DataKey(name, DataKeyArgs(), opts=opts).key_arn
+    return DataKey(name, DataKeyArgs(protect=protect), opts=opts).key_arn

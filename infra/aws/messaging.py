@@ -33,6 +33,7 @@ class MessagePipelineArgs:
       Limits: the SQS API reference (SetQueueAttributes).
     - `alarm_topic_arn`: the SNS topic the DLQ and message-age alarms notify.
     - `kms_key_arn`: the stack's key; required when `settings.encryption` is kms.
+    - `protect`: Pulumi `protect` on every queue and DLQ (from config).
 
     Raises ValueError when `settings.encryption` is kms and no key is given.
     """
@@ -40,6 +41,7 @@ class MessagePipelineArgs:
     settings: MessagingConfig
     alarm_topic_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str] | None = None
+    protect: bool = False
 
     def __post_init__(self) -> None:
         # Wiring, not config: without the key, "kms" would silently fall back to SSE-SQS.
@@ -72,6 +74,7 @@ class MessagePipeline(pulumi.ComponentResource):
         self, name: str, role: QueueRole, spec: QueueShape, args: MessagePipelineArgs
     ) -> None:
         child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         base = f"{name}-{role.value}"
         suffix = ".fifo" if spec.fifo else ""
         settings = args.settings
@@ -91,7 +94,7 @@ class MessagePipeline(pulumi.ComponentResource):
             sqs_managed_sse_enabled=encryption["sqs_managed_sse_enabled"],
             kms_master_key_id=kms,
             kms_data_key_reuse_period_seconds=encryption["kms_data_key_reuse_period_seconds"],
-            opts=child,
+            opts=stateful,
         )
         high_throughput = spec.fifo and settings.outbound_high_throughput
         queue = aws.sqs.Queue(
@@ -110,7 +113,7 @@ class MessagePipeline(pulumi.ComponentResource):
             sqs_managed_sse_enabled=encryption["sqs_managed_sse_enabled"],
             kms_master_key_id=kms,
             kms_data_key_reuse_period_seconds=encryption["kms_data_key_reuse_period_seconds"],
-            opts=child,
+            opts=stateful,
         )
         # Only this queue may move messages into its DLQ.
         aws.sqs.RedriveAllowPolicy(

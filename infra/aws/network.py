@@ -64,6 +64,7 @@ class NetworkArgs:
       per_az) and `flow_logs.retention_days` (days; a CloudWatch Logs period).
     - `flow_log_kms_key_arn`: the stack's KMS key ARN for the flow-log group, or
       None for CloudWatch Logs' own encryption.
+    - `protect`: Pulumi `protect` on the flow-log group (from config).
 
     The settings model has checked every value. A region that offers fewer zones
     than `az_count` fails when the zone lookup resolves (ValueError naming
@@ -72,6 +73,7 @@ class NetworkArgs:
 
     settings: NetworkConfig
     flow_log_kms_key_arn: pulumi.Input[str] | None = None
+    protect: bool = False
 
 
 def _az_name(index: int):
@@ -286,7 +288,7 @@ class Network(pulumi.ComponentResource):
             name=f"/{naming.prefix()}/vpc/{name}/flow-logs",
             retention_in_days=args.settings.flow_logs.retention_days,
             kms_key_id=args.flow_log_kms_key_arn,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
         role = aws.iam.Role(

@@ -59,9 +59,9 @@ class Check:
 
 def checks() -> list[Check]:
     """Every check, from every source module."""
-    from offline.preflight import providers  # noqa: PLC0415 - modules register on import
+    from offline.preflight import aws_rules, aws_schema, iam, providers  # noqa: PLC0415
 
-    return [*providers.CHECKS]
+    return [*aws_schema.CHECKS, *aws_rules.CHECKS, *iam.CHECKS, *providers.CHECKS]
 
 
 def run(inventory: Inventory) -> list[Finding]:

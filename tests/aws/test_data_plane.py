@@ -51,7 +51,7 @@ def _placement(**changes: Any) -> StorePlacement:
 
 
 DATABASE: dict[str, Any] = {
-    "engine_version": "16.6",
+    "engine_version": "16.15",
     "instances": 2,
     "min_capacity": 0.5,
     "max_capacity": 8,
@@ -90,7 +90,7 @@ def test_aurora_is_serverless_v2_with_managed_password_and_iam_auth(
     (cluster,) = aurora.of_type("aws:rds/cluster:Cluster")
     assert cluster.input("engine") == "aurora-postgresql"
     assert cluster.input("engineMode") == "provisioned"
-    assert cluster.input("engineVersion") == "16.6"
+    assert cluster.input("engineVersion") == "16.15"
     assert cluster.input("serverlessv2ScalingConfiguration") == {
         "minCapacity": 0.5,
         "maxCapacity": 8,
