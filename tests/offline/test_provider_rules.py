@@ -1,0 +1,203 @@
+"""Each provider-rule row trips on a fixture that breaks it and passes the right value.
+
+A case is (rule, inventory, tripped). `test_every_provider_rule_has_both_cases` keeps
+the table honest: a row without a tripping and a passing fixture fails the suite.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi.runtime import rpc
+
+from offline import preflight
+from offline.engine import Inventory, Registration
+from offline.preflight import providers
+
+fx = Registration.fixture
+URN = "urn:pulumi:test::aevon::"
+
+
+def _inv(*registrations: Registration, invokes: Any = ()) -> Inventory:
+    return Inventory.of(*registrations, invokes=invokes)
+
+
+# ------------------------------------------------------------------------------ AWS
+ECS_SERVICE = "aws:ecs/service:Service"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+CAPACITY = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+STRATEGY = [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+CONTAINERS = json.dumps([{"name": "api", "image": "1.dkr.ecr/api:0f3c2a9"}])
+DEFAULT_STRATEGY = fx(
+    CAPACITY, "cp", {"defaultCapacityProviderStrategies": STRATEGY, "clusterName": "c"}
+)
+
+CASES: list[tuple[str, Inventory, bool]] = [
+    (
+        "aws-ecs-strategy-needs-force-new-deployment",
+        _inv(fx(ECS_SERVICE, "svc", {"name": "api", "capacityProviderStrategies": STRATEGY})),
+        True,
+    ),
+    (
+        "aws-ecs-strategy-needs-force-new-deployment",
+        _inv(
+            fx(
+                ECS_SERVICE,
+                "svc",
+                {"name": "api", "capacityProviderStrategies": STRATEGY, "forceNewDeployment": True},
+            )
+        ),
+        False,
+    ),
+    (
+        "aws-ecs-images-not-secret",
+        _inv(
+            fx(
+                TASK,
+                "task",
+                {"family": "api", "containerDefinitions": rpc.wrap_rpc_secret(CONTAINERS)},
+            )
+        ),
+        True,
+    ),
+    (
+        "aws-ecs-images-not-secret",
+        _inv(fx(TASK, "task", {"family": "api", "containerDefinitions": CONTAINERS})),
+        False,
+    ),
+    (
+        "aws-ecs-service-names-its-capacity",
+        _inv(DEFAULT_STRATEGY, fx(ECS_SERVICE, "svc", {"name": "api"})),
+        True,
+    ),
+    (
+        "aws-ecs-service-names-its-capacity",
+        _inv(DEFAULT_STRATEGY, fx(ECS_SERVICE, "svc", {"name": "api", "launchType": "FARGATE"})),
+        False,
+    ),
+]
+
+# --------------------------------------------------------------------------- GitHub
+ENV = "github:index/repositoryEnvironment:RepositoryEnvironment"
+POLICY = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+ENV_VAR = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
+REPO_VAR = "github:index/actionsVariable:ActionsVariable"
+RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+CUSTOM = {"protectedBranches": False, "customBranchPolicies": True}
+
+
+def _env(**inputs: Any) -> Registration:
+    return fx(ENV, "env", {"repository": "infra", "environment": "prod", **inputs})
+
+
+def _env_child(typ: str, waits: bool, **inputs: Any) -> Registration:
+    deps = [f"{URN}{ENV}::env"] if waits else []
+    return fx(
+        typ,
+        "child",
+        {"repository": "infra", "environment": "prod", **inputs},
+        property_dependencies={"environment": deps},
+    )
+
+
+def _ruleset(target: str, includes: list[str]) -> Registration:
+    conditions = {"refName": {"includes": includes, "excludes": []}}
+    return fx(RULESET, "rs", {"name": "r", "target": target, "conditions": conditions})
+
+
+CASES += [
+    (
+        "github-environment-limits",
+        _inv(_env(reviewers=[{"teams": [1, 2, 3, 4], "users": [5, 6, 7]}])),
+        True,
+    ),
+    ("github-environment-limits", _inv(_env(waitTimer=43_201)), True),
+    ("github-environment-limits", _inv(_env(reviewers=[{"teams": [1, 2]}], waitTimer=5)), False),
+    (
+        "github-deployment-policy-one-pattern",
+        _inv(_env(deploymentBranchPolicy=CUSTOM), _env_child(POLICY, True)),
+        True,
+    ),
+    (
+        "github-deployment-policy-one-pattern",
+        _inv(
+            _env(deploymentBranchPolicy=CUSTOM),
+            _env_child(POLICY, True, branchPattern="main", tagPattern="v*"),
+        ),
+        True,
+    ),
+    (
+        "github-deployment-policy-one-pattern",
+        _inv(_env(deploymentBranchPolicy=CUSTOM), _env_child(POLICY, True, tagPattern="v*")),
+        False,
+    ),
+    (
+        "github-environment-children-wait",
+        _inv(_env(deploymentBranchPolicy=CUSTOM), _env_child(POLICY, False, tagPattern="v*")),
+        True,
+    ),
+    (
+        "github-environment-children-wait",
+        _inv(
+            _env(deploymentBranchPolicy={"protectedBranches": True}),
+            _env_child(POLICY, True, tagPattern="v*"),
+        ),
+        True,
+    ),
+    ("github-environment-children-wait", _inv(_env_child(ENV_VAR, False, variableName="A")), True),
+    (
+        "github-environment-children-wait",
+        _inv(
+            _env(deploymentBranchPolicy=CUSTOM),
+            _env_child(POLICY, True, tagPattern="v*"),
+            _env_child(ENV_VAR, True, variableName="A"),
+        ),
+        False,
+    ),
+    ("github-config-names", _inv(fx(REPO_VAR, "v", {"variableName": "GITHUB_TOKEN_X"})), True),
+    ("github-config-names", _inv(fx(REPO_VAR, "v", {"variableName": "1ST"})), True),
+    ("github-config-names", _inv(fx(REPO_VAR, "v", {"variableName": "AWS-ROLE"})), True),
+    (
+        "github-config-names",
+        _inv(fx(REPO_VAR, "v", {"variableName": "AWS_DEPLOY_ROLE_ARN"})),
+        False,
+    ),
+    ("github-ruleset-full-ref-names", _inv(_ruleset("tag", ["v*"])), True),
+    ("github-ruleset-full-ref-names", _inv(_ruleset("branch", ["main"])), True),
+    ("github-ruleset-full-ref-names", _inv(_ruleset("tag", ["refs/tags/v*"])), False),
+    (
+        "github-ruleset-full-ref-names",
+        _inv(_ruleset("branch", ["~DEFAULT_BRANCH", "refs/heads/release/*"])),
+        False,
+    ),
+]
+
+
+def _tripped(rule: str, inventory: Inventory) -> bool:
+    return any(f.rule == rule for f in preflight.run(inventory))
+
+
+@pytest.mark.parametrize(
+    ("rule", "inventory", "tripped"),
+    CASES,
+    ids=[
+        f"{rule}-{'trips' if tripped else 'passes'}-{i}"
+        for i, (rule, _, tripped) in enumerate(CASES)
+    ],
+)
+def test_provider_rule(rule: str, inventory: Inventory, tripped: bool) -> None:
+    found = [f"{f.rule}: {f.message}" for f in preflight.run(inventory)]
+    assert _tripped(rule, inventory) is tripped, found
+
+
+def test_every_provider_rule_has_both_cases() -> None:
+    covered = {(rule, tripped) for rule, _, tripped in CASES}
+    covered |= {
+        ("github-self-review-needs-reviewers", True),
+        ("github-self-review-needs-reviewers", False),
+    }
+    for check in providers.CHECKS:
+        assert (check.id, True) in covered, f"{check.id} has no fixture that trips it"
+        assert (check.id, False) in covered, f"{check.id} has no fixture that passes it"
