@@ -16,6 +16,7 @@ from infra.aws.network import Network, NetworkArgs
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
 from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from infra.config import OidcProviderMode, Service
+from infra.gcp import apis as gcp_apis_module
 from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp import gke
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
@@ -222,8 +223,9 @@ ci = ci_identity.CiIdentity(
 )
 
 gcp_provider = providers.gcp_provider(cfg)
-gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider)
-gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider)
+gcp_apis = gcp_apis_module.build_if_enabled("gcp-apis", cfg.gcp, gcp_provider)
+gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider, gcp_apis)
+gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider, gcp_apis)
 
 frontend = vercel_frontend.build_if_managed(
     "frontend",

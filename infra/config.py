@@ -596,6 +596,8 @@ class GcpConfig(_Model):
     services_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.108.0.0/20")
     master_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("172.16.0.0/28")
     authorized_networks: list[AuthorizedNetwork] = Field(default_factory=list)
+    # CI reaches the control plane through the IAM-gated DNS endpoint (container.clusters.connect).
+    dns_endpoint: bool = True
     deletion_protection: bool = True
     node_pool: NodePoolConfig | None = None
     registry_keep_recent: int = Field(default=20, ge=1, le=1000)
@@ -614,6 +616,12 @@ class GcpConfig(_Model):
             for b in ranges[i + 1 :]:
                 if a.overlaps(b):
                     raise ValueError(f"GKE ranges {a} and {b} overlap")
+        if not self.dns_endpoint and not self.authorized_networks:
+            raise ValueError(
+                "with dnsEndpoint false and no authorizedNetworks nothing outside the nodes "
+                "reaches the GKE control plane (CI cannot roll workloads); keep dnsEndpoint: "
+                "true or list authorizedNetworks"
+            )
         if (self.mode is GkeMode.STANDARD) != (self.node_pool is not None):
             raise ValueError(
                 "nodePool is required with mode standard and not allowed with autopilot"

@@ -22,6 +22,7 @@ import pulumi_gcp as gcp
 
 from infra import naming
 from infra.config import GcpConfig, GkeMode
+from infra.gcp.apis import ProjectApis, waiting_for
 
 NODE_ROLES = (
     "roles/logging.logWriter",
@@ -51,6 +52,7 @@ class GkePlatformArgs:
     services_cidr: ipaddress.IPv4Network
     master_cidr: ipaddress.IPv4Network
     authorized_networks: Sequence[tuple[str, ipaddress.IPv4Network]] = field(default_factory=tuple)
+    dns_endpoint: bool = True
     deletion_protection: bool = True
     node_pool: NodePool | None = None
     registry_keep_recent: int = 20
@@ -67,6 +69,10 @@ class GkePlatformArgs:
             problems.append("Standard mode needs a node_pool")
         if self.autopilot and not self.regional:
             problems.append("Autopilot clusters are regional")
+        if not self.dns_endpoint and not self.authorized_networks:
+            problems.append(
+                "no DNS endpoint and no authorized networks: the control plane is unreachable"
+            )
         if problems:
             raise ValueError("GkePlatformArgs: " + "; ".join(problems))
 
@@ -74,6 +80,7 @@ class GkePlatformArgs:
 class GkePlatform(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     cluster_endpoint: pulumi.Output[str]
+    location: pulumi.Output[str]
     registry_url: pulumi.Output[str]
     network_name: pulumi.Output[str]
 
@@ -81,7 +88,8 @@ class GkePlatform(pulumi.ComponentResource):
         self, name: str, args: GkePlatformArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:gcp:GkePlatform", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Children wait for what the component waits for: the project's APIs.
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
         physical = naming.physical_name(name, max_length=40)
 
         network = gcp.compute.Network(
@@ -170,6 +178,15 @@ class GkePlatform(pulumi.ComponentResource):
                 ],
                 gcp_public_cidrs_access_enabled=False,
             ),
+            # CI runners (no fixed addresses) reach the control plane by its DNS name;
+            # Google checks container.clusters.connect on every request before the
+            # Kubernetes API server sees it. The IP endpoint stays closed but for the
+            # authorized networks above.
+            control_plane_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+                dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
+                    allow_external_traffic=args.dns_endpoint
+                )
+            ),
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
                 workload_pool=f"{args.project_id}.svc.id.goog"
             ),
@@ -182,7 +199,9 @@ class GkePlatform(pulumi.ComponentResource):
             remove_default_node_pool=None if args.autopilot else True,
             initial_node_count=None if args.autopilot else 1,
             resource_labels={"project": "aevon", "environment": pulumi.get_stack()},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(protect=args.deletion_protection)
+            ),
         )
 
         if args.node_pool is not None and node_sa is not None:
@@ -240,15 +259,22 @@ class GkePlatform(pulumi.ComponentResource):
 
         self.cluster_name = cluster.name
         self.cluster_endpoint = cluster.endpoint
+        self.location = cluster.location
         self.network_name = network.name
         self.registry_url = pulumi.Output.format(
             "{0}-docker.pkg.dev/{1}/{2}", args.region, args.project_id, registry.repository_id
         )
-        self.register_outputs({"clusterName": self.cluster_name, "registryUrl": self.registry_url})
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "location": self.location,
+                "registryUrl": self.registry_url,
+            }
+        )
 
 
 def build_if_enabled(
-    name: str, cfg: GcpConfig, provider: gcp.Provider | None
+    name: str, cfg: GcpConfig, provider: gcp.Provider | None, apis: ProjectApis | None
 ) -> GkePlatform | None:
     """The GKE platform where the stack's config enables Google Cloud."""
     if not cfg.enabled or provider is None or cfg.project_id is None:
@@ -267,6 +293,7 @@ def build_if_enabled(
             services_cidr=cfg.services_cidr,
             master_cidr=cfg.master_cidr,
             authorized_networks=[(n.name, n.cidr) for n in cfg.authorized_networks],
+            dns_endpoint=cfg.dns_endpoint,
             deletion_protection=cfg.deletion_protection,
             node_pool=(
                 NodePool(
@@ -280,5 +307,5 @@ def build_if_enabled(
             registry_keep_recent=cfg.registry_keep_recent,
             registry_untagged_days=cfg.registry_untagged_days,
         ),
-        opts=pulumi.ResourceOptions(providers=[provider]),
+        opts=waiting_for(apis, provider),
     )

@@ -12,7 +12,7 @@ functions of one registration (`per_resource`) or of the whole inventory
 
 from __future__ import annotations
 
-from offline.preflight import Check, providers_aws, providers_github
+from offline.preflight import Check, providers_aws, providers_gcp, providers_github
 from offline.preflight.table import per_resource, whole_inventory
 
 __all__ = ["CHECKS", "per_resource", "whole_inventory"]
@@ -20,4 +20,5 @@ __all__ = ["CHECKS", "per_resource", "whole_inventory"]
 CHECKS: list[Check] = [
     *providers_aws.CHECKS,
     *providers_github.CHECKS,
+    *providers_gcp.CHECKS,
 ]

@@ -175,6 +175,144 @@ CASES += [
 ]
 
 
+# ----------------------------------------------------------------------- Google Cloud
+SERVICE = "gcp:projects/service:Service"
+NETWORK = "gcp:compute/network:Network"
+CLUSTER = "gcp:container/cluster:Cluster"
+ACCOUNT = "gcp:serviceaccount/account:Account"
+ACCOUNT_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
+POOL = "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"
+POOL_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+COMPUTE_API = fx(
+    SERVICE, "compute", {"service": "compute.googleapis.com", "disableOnDestroy": False}
+)
+CLOSED = {"cidrBlocks": [], "gcpPublicCidrsAccessEnabled": False}
+DNS_ON = {"dnsEndpointConfig": {"allowExternalTraffic": True}}
+DEPLOY = "deploy@p.iam.gserviceaccount.com"
+GITHUB_OIDC = {"issuerUri": "https://token.actions.githubusercontent.com"}
+
+
+def _network(waits: bool) -> Registration:
+    deps = [f"{URN}{SERVICE}::compute"] if waits else []
+    return fx(NETWORK, "net", {"name": "aevon-net"}, depends_on=deps)
+
+
+def _cluster(**inputs: Any) -> Registration:
+    return fx(CLUSTER, "gke", {"name": "aevon-gke", "location": "us-central1", **inputs})
+
+
+def _ci_account(role: str) -> tuple[Registration, Registration]:
+    impersonation = fx(
+        ACCOUNT_MEMBER,
+        "wi",
+        {
+            "serviceAccountId": f"projects/p/serviceAccounts/{DEPLOY}",
+            "role": "roles/iam.workloadIdentityUser",
+            "member": "principal://iam.googleapis.com/projects/1/locations/global/"
+            "workloadIdentityPools/gh/subject/repo:o/r:environment:prod",
+        },
+    )
+    grant = fx(PROJECT_MEMBER, "grant", {"role": role, "member": f"serviceAccount:{DEPLOY}"})
+    return impersonation, grant
+
+
+CASES += [
+    ("gcp-api-enabled-first", _inv(_network(False)), True),
+    ("gcp-api-enabled-first", _inv(COMPUTE_API, _network(False)), True),
+    (
+        "gcp-api-enabled-first",
+        _inv(fx(POOL_PROVIDER, "p", {"workloadIdentityPoolProviderId": "github"})),
+        True,
+    ),
+    ("gcp-api-enabled-first", _inv(COMPUTE_API, _network(True)), False),
+    (
+        "gcp-api-kept-on-destroy",
+        _inv(fx(SERVICE, "s", {"service": "compute.googleapis.com"})),
+        True,
+    ),
+    ("gcp-api-kept-on-destroy", _inv(COMPUTE_API), False),
+    (
+        "gcp-gke-control-plane-reachable",
+        _inv(_cluster(masterAuthorizedNetworksConfig=CLOSED)),
+        True,
+    ),
+    (
+        "gcp-gke-control-plane-reachable",
+        _inv(_cluster(privateClusterConfig={"enablePrivateEndpoint": True})),
+        True,
+    ),
+    (
+        "gcp-gke-control-plane-reachable",
+        _inv(_cluster(masterAuthorizedNetworksConfig=CLOSED, controlPlaneEndpointsConfig=DNS_ON)),
+        False,
+    ),
+    (
+        "gcp-gke-control-plane-reachable",
+        _inv(
+            _cluster(
+                masterAuthorizedNetworksConfig={"cidrBlocks": [{"cidrBlock": "203.0.113.0/24"}]}
+            )
+        ),
+        False,
+    ),
+    (
+        "gcp-gke-ci-can-connect",
+        _inv(
+            _cluster(controlPlaneEndpointsConfig=DNS_ON),
+            *_ci_account("roles/artifactregistry.writer"),
+        ),
+        True,
+    ),
+    (
+        "gcp-gke-ci-can-connect",
+        _inv(
+            _cluster(controlPlaneEndpointsConfig=DNS_ON), *_ci_account("roles/container.developer")
+        ),
+        False,
+    ),
+    ("gcp-github-provider-condition", _inv(fx(POOL_PROVIDER, "p", {"oidc": GITHUB_OIDC})), True),
+    (
+        "gcp-github-provider-condition",
+        _inv(
+            fx(
+                POOL_PROVIDER,
+                "p",
+                {"oidc": GITHUB_OIDC, "attributeCondition": 'assertion.repository == "o/r"'},
+            )
+        ),
+        False,
+    ),
+    ("gcp-identifiers", _inv(fx(ACCOUNT, "a", {"accountId": "ci"})), True),
+    ("gcp-identifiers", _inv(fx(POOL, "p", {"workloadIdentityPoolId": "gcp-github"})), True),
+    ("gcp-identifiers", _inv(_cluster(name="aevon-" + "x" * 40)), True),
+    ("gcp-identifiers", _inv(fx(NETWORK, "n", {"name": "Aevon_Net"})), True),
+    (
+        "gcp-identifiers",
+        _inv(
+            fx(ACCOUNT, "a", {"accountId": "aevon-prod-gcp-ci-deploy"}),
+            fx(POOL, "p", {"workloadIdentityPoolId": "aevon-prod-github"}),
+            _cluster(),
+            fx(NETWORK, "n", {"name": "aevon-prod-gke"}),
+        ),
+        False,
+    ),
+    ("gcp-iam-member-format", _inv(fx(PROJECT_MEMBER, "m", {"member": DEPLOY})), True),
+    (
+        "gcp-iam-member-format",
+        _inv(fx(PROJECT_MEMBER, "m", {"member": f"serviceAccount:{DEPLOY}"})),
+        False,
+    ),
+    ("gcp-labels", _inv(_cluster(resourceLabels={"Environment": "prod"})), True),
+    ("gcp-labels", _inv(_cluster(resourceLabels={"environment": "Prod"})), True),
+    (
+        "gcp-labels",
+        _inv(_cluster(resourceLabels={"environment": "prod", "managed-by": "pulumi"})),
+        False,
+    ),
+]
+
+
 def _tripped(rule: str, inventory: Inventory) -> bool:
     return any(f.rule == rule for f in preflight.run(inventory))
 
