@@ -3,7 +3,7 @@
 import pulumi
 
 from infra import config, providers
-from infra.aws import ci_identity, kms, release
+from infra.aws import ci_identity, dns, kms, release, vercel_access
 from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
 from infra.aws.app_services import AppServices, AppServicesArgs, Cache, Database
 from infra.aws.cache import RedisCache, RedisCacheArgs
@@ -227,15 +227,21 @@ gcp_apis = gcp_apis_module.build_if_enabled("gcp-apis", cfg.gcp, gcp_provider)
 gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider, gcp_apis)
 gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider, gcp_apis)
 
+vercel_caller = vercel_access.build_if_needed(
+    "vercel-ingest", cfg, ingestion.route_arn, opts=aws_opts
+)
 frontend = vercel_frontend.build_if_managed(
     "frontend",
     cfg.vercel,
     variables={
         "NEXT_PUBLIC_API_URL": pulumi.Output.concat(load_balancer.url, "/api"),
         "INGESTION_URL": ingestion.endpoint,
+        **vercel_access.frontend_variables(vercel_caller, cfg.aws_region),
     },
     opts=pulumi.ResourceOptions(providers=[providers.vercel_provider(cfg)]),
 )
+
+dns.build_if_in_zone("frontend-dns", cfg, opts=aws_opts)
 
 delivery = GithubDelivery(
     "github",

@@ -1,11 +1,15 @@
 """`VercelFrontend`: the Next.js frontend on Vercel, and this stack's share of it.
 
-One stack owns the Vercel project (`vercel.ownsProject`): framework, link to its
-GitHub repository, root directory, deployment protection (Vercel Authentication
-on previews, Git fork protection) and the optional custom domain. Every stack
-manages only the environment variables of its own Vercel target
-(production <-> prod, preview <-> staging, development <-> dev), wired from its
-stack outputs; sensitive values are marked sensitive.
+One stack owns the Vercel project (`vercel.ownsProject`): the first one deployed
+(dev), so no stack looks up a project a later stack creates. It sets framework,
+link to its GitHub repository, root directory, deployment protection (Vercel
+Authentication on previews, Git fork protection) and OIDC tokens with the team
+issuer (`https://oidc.vercel.com/<team>`, which AWS roles trust), and it is always
+protected: the other stacks read it. Every stack manages only the environment
+variables of its own Vercel target (production <-> prod, preview <-> staging,
+development <-> dev), wired from its stack outputs, and its own custom domain
+(`vercel.domain`) as its own object on the project; sensitive values are marked
+sensitive.
 """
 
 from __future__ import annotations
@@ -34,8 +38,6 @@ class VercelFrontendArgs:
         problems = []
         if self.owns_project and not self.git_repository:
             problems.append("the owning stack links the project to git_repository (owner/name)")
-        if not self.owns_project and self.domain:
-            problems.append("only the owning stack sets the domain")
         if self.sensitive and self.target is VercelTarget.DEVELOPMENT:
             problems.append("Vercel does not allow sensitive variables on the development target")
         overlap = set(self.variables) & set(self.sensitive)
@@ -66,17 +68,19 @@ class VercelFrontend(pulumi.ComponentResource):
                     deployment_type="standard_protection"
                 ),
                 git_fork_protection=True,
-                opts=child,
+                oidc_token_config=vercel.ProjectOidcTokenConfigArgs(issuer_mode="team"),
+                # Protected in every stack: the later-deployed stacks look it up.
+                opts=pulumi.ResourceOptions(parent=self, protect=True),
             )
             project_id: pulumi.Output[str] = project.id
-            if args.domain:
-                vercel.ProjectDomain(
-                    f"{name}-domain", project_id=project_id, domain=args.domain, opts=child
-                )
         else:
             project_id = vercel.get_project_output(
                 name=args.project_name, opts=pulumi.InvokeOptions(parent=self)
             ).id
+        if args.domain:
+            vercel.ProjectDomain(
+                f"{name}-domain", project_id=project_id, domain=args.domain, opts=child
+            )
 
         entries = [(k, v, False) for k, v in args.variables.items()]
         entries += [(k, pulumi.Output.secret(v), True) for k, v in args.sensitive.items()]

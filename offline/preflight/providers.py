@@ -12,7 +12,13 @@ functions of one registration (`per_resource`) or of the whole inventory
 
 from __future__ import annotations
 
-from offline.preflight import Check, providers_aws, providers_gcp, providers_github
+from offline.preflight import (
+    Check,
+    providers_aws,
+    providers_gcp,
+    providers_github,
+    providers_vercel,
+)
 from offline.preflight.table import per_resource, whole_inventory
 
 __all__ = ["CHECKS", "per_resource", "whole_inventory"]
@@ -21,4 +27,5 @@ CHECKS: list[Check] = [
     *providers_aws.CHECKS,
     *providers_github.CHECKS,
     *providers_gcp.CHECKS,
+    *providers_vercel.CHECKS,
 ]

@@ -313,6 +313,147 @@ CASES += [
 ]
 
 
+# ---------------------------------------------------------------------------- Vercel
+VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
+DOMAIN = "vercel:index/projectDomain:ProjectDomain"
+RECORD = "aws:route53/record:Record"
+API = "aws:apigatewayv2/api:Api"
+STAGE = "aws:apigatewayv2/stage:Stage"
+ROUTE = "aws:apigatewayv2/route:Route"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ZONE_LOOKUP = [("aws:route53/getZone:getZone", {"name": "aevon.dev"})]
+VERCEL_SUB = "owner:aevon:project:aevon-web:environment:production"
+
+
+def _variable(key: str, value_from: str = "", **inputs: Any) -> Registration:
+    deps = [f"{URN}{value_from}"] if value_from else []
+    return fx(
+        VARIABLE,
+        f"var-{key.lower()}",
+        {"key": key, "value": "v", "projectId": "prj_1", "targets": ["production"], **inputs},
+        property_dependencies={"value": deps},
+    )
+
+
+def _record(name: str, typ: str, target: str) -> Registration:
+    return fx(RECORD, f"rec-{name}", {"name": name, "type": typ, "records": [target]})
+
+
+def _iam_api(route_auth: str = "AWS_IAM") -> list[Registration]:
+    api_dep = {"apiId": [f"{URN}{API}::api"]}
+    return [
+        fx(API, "api", {"protocolType": "HTTP"}),
+        fx(STAGE, "stage", {"name": "$default"}, property_dependencies=api_dep),
+        fx(ROUTE, "route", {"authorizationType": route_auth}, property_dependencies=api_dep),
+    ]
+
+
+def _caller(sub: str, action: str) -> list[Registration]:
+    trust = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/oidc.vercel.com/aevon"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {"oidc.vercel.com/aevon:sub": sub}},
+            }
+        ]
+    }
+    grant = {"Statement": [{"Effect": "Allow", "Action": [action], "Resource": ["arn:x"]}]}
+    return [
+        fx(ROLE, "caller", {"assumeRolePolicy": json.dumps(trust)}),
+        fx(
+            ROLE_POLICY,
+            "caller-policy",
+            {"policy": json.dumps(grant)},
+            property_dependencies={"role": [f"{URN}{ROLE}::caller"]},
+        ),
+        _variable("AWS_ROLE_ARN", f"{ROLE}::caller"),
+    ]
+
+
+CASES += [
+    ("vercel-reserved-variable-names", _inv(_variable("TZ")), True),
+    ("vercel-reserved-variable-names", _inv(_variable("AWS_REGION")), False),
+    (
+        "vercel-sensitive-not-on-development",
+        _inv(_variable("K", sensitive=True, targets=["development"])),
+        True,
+    ),
+    (
+        "vercel-sensitive-not-on-development",
+        _inv(_variable("K", sensitive=True, targets=["preview"])),
+        False,
+    ),
+    (
+        "vercel-domain-has-dns-record",
+        _inv(fx(DOMAIN, "d", {"domain": "www.aevon.dev"}), invokes=ZONE_LOOKUP),
+        True,
+    ),
+    (
+        "vercel-domain-has-dns-record",
+        _inv(
+            fx(DOMAIN, "d", {"domain": "aevon.dev"}),
+            _record("aevon.dev", "CNAME", "cname.vercel-dns.com"),
+            invokes=ZONE_LOOKUP,
+        ),
+        True,
+    ),
+    (
+        "vercel-domain-has-dns-record",
+        _inv(
+            fx(DOMAIN, "d", {"domain": "www.aevon.dev"}),
+            _record("www.aevon.dev", "CNAME", "cname.vercel-dns.com"),
+            invokes=ZONE_LOOKUP,
+        ),
+        False,
+    ),
+    (
+        "vercel-domain-has-dns-record",
+        _inv(fx(DOMAIN, "d", {"domain": "www.elsewhere.io"}), invokes=ZONE_LOOKUP),
+        False,
+    ),
+    (
+        "vercel-iam-api-caller-can-sign",
+        _inv(*_iam_api(), _variable("INGESTION_URL", f"{STAGE}::stage")),
+        True,
+    ),
+    (
+        "vercel-iam-api-caller-can-sign",
+        _inv(
+            *_iam_api(),
+            _variable("INGESTION_URL", f"{STAGE}::stage"),
+            *_caller(VERCEL_SUB.replace("production", "preview"), "execute-api:Invoke"),
+        ),
+        True,
+    ),
+    (
+        "vercel-iam-api-caller-can-sign",
+        _inv(
+            *_iam_api(),
+            _variable("INGESTION_URL", f"{STAGE}::stage"),
+            *_caller(VERCEL_SUB, "s3:GetObject"),
+        ),
+        True,
+    ),
+    (
+        "vercel-iam-api-caller-can-sign",
+        _inv(
+            *_iam_api(),
+            _variable("INGESTION_URL", f"{STAGE}::stage"),
+            *_caller(VERCEL_SUB, "execute-api:Invoke"),
+        ),
+        False,
+    ),
+    (
+        "vercel-iam-api-caller-can-sign",
+        _inv(*_iam_api("JWT"), _variable("INGESTION_URL", f"{STAGE}::stage")),
+        False,
+    ),
+]
+
+
 def _tripped(rule: str, inventory: Inventory) -> bool:
     return any(f.rule == rule for f in preflight.run(inventory))
 
