@@ -15,7 +15,8 @@ whole recorded inventory of a stack:
 - `aws_schema`: AWS property constraints from the CloudFormation resource schemas;
 - `iam`: every policy document linted, and every action the program needs granted;
 - `providers`: the provider and API rules the schemas don't carry (AWS, GitHub,
-  Google Cloud, Vercel), one table row each.
+  Google Cloud, Vercel), one table row each;
+- `cloud_managed`: values the cloud changes by itself, each owned or ignored.
 """
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ class Check:
 
 def checks() -> list[Check]:
     """Every check, from every source module."""
-    from offline.preflight import providers  # noqa: PLC0415 - modules register on import
+    from offline.preflight import cloud_managed, providers  # noqa: PLC0415 - no import cycle
 
-    return [*providers.CHECKS]
+    return [*providers.CHECKS, *cloud_managed.CHECKS]
 
 
 def run(inventory: Inventory) -> list[Finding]:
