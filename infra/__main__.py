@@ -3,7 +3,7 @@
 import pulumi
 
 from infra import blueprint, config, providers
-from infra.aws import ci_identity, kms, release
+from infra.aws import ci_identity, dns, kms, release, vercel_access
 from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
 from infra.aws.app_services import AppServices, AppServicesArgs
 from infra.aws.cache import RedisCache, RedisCacheArgs
@@ -16,6 +16,7 @@ from infra.aws.network import Network, NetworkArgs
 from infra.aws.placement import StorePlacement
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
 from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
+from infra.gcp import apis as gcp_apis
 from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp import gke
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
@@ -154,17 +155,26 @@ ingestion = IngestionApi(
     opts=aws_opts,
 )
 
+vercel_caller = vercel_access.build_if_needed(
+    "vercel-ingest", cfg.vercel, cfg.ingestion, ingestion.route_arn, opts=aws_opts
+)
+
 ci = ci_identity.CiIdentity(
     "ci",
     ci_identity.CiIdentityArgs(
-        github=cfg.github, settings=cfg.ci, region=cfg.aws_region, protect=protect
+        github=cfg.github,
+        settings=cfg.ci,
+        region=cfg.aws_region,
+        protect=protect,
+        looked_up_oidc_provider_arns=vercel_access.looked_up_oidc_provider_arns(vercel_caller),
     ),
     opts=aws_opts,
 )
 
 gcp_provider = providers.gcp_provider(cfg)
-gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider)
-gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider)
+project_apis = gcp_apis.build_if_enabled("gcp-apis", cfg.gcp, gcp_provider)
+gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider, project_apis)
+gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider, project_apis)
 
 frontend = vercel_frontend.build_if_managed(
     "frontend",
@@ -172,9 +182,12 @@ frontend = vercel_frontend.build_if_managed(
     variables={
         "NEXT_PUBLIC_API_URL": pulumi.Output.concat(load_balancer.url, "/api"),
         "INGESTION_URL": ingestion.endpoint,
+        **vercel_access.frontend_variables(vercel_caller, cfg.aws_region),
     },
     opts=pulumi.ResourceOptions(providers=[providers.vercel_provider(cfg)]),
 )
+
+dns.build_if_in_zone("frontend-dns", cfg.vercel, cfg.compute.tls, opts=aws_opts)
 
 delivery = GithubDelivery(
     "github",

@@ -235,10 +235,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if token == "aws:ssm/getParameter:getParameter":
-            # The release parameter the deploy workflow writes: a git SHA.
+            # The release parameter the deploy workflow writes: a git SHA. pulumi-aws 7
+            # always marks `value` secret (whatever the parameter's type); `insecureValue`
+            # never is. In the Python SDK one secret property makes the whole invoke
+            # result secret, as the real engine does.
+            sha = "0f3c2a9e8d7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a"
             return {
                 "name": params["name"],
-                "value": "0f3c2a9e8d7b6c5a4f3e2d1c0b9a8f7e6d5c4b3a",
+                "value": rpc.wrap_rpc_secret(sha),
+                "insecureValue": sha,
                 "type": "String",
                 "arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{params['name']}",
                 "version": 3,

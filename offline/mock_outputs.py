@@ -729,6 +729,12 @@ GCP: dict[str, Row] = {
         outputs={"name": "{id}", "state": "ACTIVE"},
         name_input=None,
     ),
+    # google_project_service's import id: `<project id>/<service name>`.
+    "gcp:projects/service:Service": Row(
+        id="{inputs[project]}/{inputs[service]}",
+        outputs={"project": "{inputs[project]}"},
+        name_input=None,
+    ),
     "gcp:projects/iAMMember:IAMMember": Row(
         id="{inputs[project]}/{inputs[role]}/{inputs[member]}",
         outputs={"etag": lambda c: "BwY" + c.alnum(9)},

@@ -25,8 +25,10 @@ def ownership(cfg: StackConfig) -> dict[str, str]:
         )
     if cfg.github.owns_rulesets:
         owned[f"github-rulesets:{repo}"] = "github.ownsRulesets"
-    if cfg.vercel.owns_project:
+    if cfg.vercel.manage and cfg.vercel.owns_project:
         owned[f"vercel-project:{vercel}"] = "vercel.ownsProject"
+    if cfg.vercel.manage and cfg.vercel.domain is not None:
+        owned[f"vercel-domain:{cfg.vercel.domain}"] = "vercel.domain"
     if cfg.ci.github_oidc_provider is OidcProviderMode.CREATE:
         owned["aws-github-oidc-provider"] = "ci.githubOidcProvider"
     if cfg.ci.account_roles:
@@ -34,8 +36,21 @@ def ownership(cfg: StackConfig) -> dict[str, str]:
     return owned
 
 
+def reads(cfg: StackConfig) -> dict[str, str]:
+    """The shared objects this stack looks up but does not own, keyed as in `ownership`."""
+    vercel = f"{cfg.vercel.team}/{cfg.vercel.project_name}"
+    if cfg.vercel.manage and not cfg.vercel.owns_project:
+        return {f"vercel-project:{vercel}": "vercel.projectName"}
+    return {}
+
+
 def check_single_ownership(configs: Mapping[str, StackConfig]) -> None:
-    """Raise one ConfigError if two stacks claim the same shared object."""
+    """Raise one ConfigError if two stacks claim the same shared object, or if a stack
+    reads a shared object that no earlier stack owns.
+
+    `configs` is in delivery order (dev, staging, prod: the order the deploy workflow
+    reaches them), so a stack's first `up` finds every object it looks up.
+    """
     owners: dict[str, list[tuple[str, str]]] = {}
     for stack, cfg in configs.items():
         for key, config_key in ownership(cfg).items():
@@ -47,3 +62,14 @@ def check_single_ownership(configs: Mapping[str, StackConfig]) -> None:
             who = ", ".join(f"stack '{s}' ({PROJECT_NAMESPACE}:{k})" for s, k in claims)
             lines.append(f"  - {key}: {who}")
         raise ConfigError("\n".join(lines))
+    order = list(configs)
+    for position, (stack, cfg) in enumerate(configs.items()):
+        for key, config_key in reads(cfg).items():
+            earlier = [s for s, _ in owners.get(key, []) if order.index(s) < position]
+            if not earlier:
+                owner = ", ".join(f"stack '{s}'" for s, _ in owners.get(key, [])) or "no stack"
+                raise ConfigError(
+                    f"stack '{stack}' ({PROJECT_NAMESPACE}:{config_key}) looks up {key}, which "
+                    f"{owner} creates, not a stack deployed before it (delivery order: "
+                    f"{', '.join(order)}); the first-deployed stack must own it"
+                )

@@ -63,13 +63,14 @@ def test_secrets_key_rotates_and_is_the_awskms_provider(admin: Inventory) -> Non
 
 
 def test_github_oidc_provider_is_created_by_config(admin: Inventory) -> None:
-    provider = admin.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
-    assert provider.input("url") == "https://token.actions.githubusercontent.com"
+    github = "https://token.actions.githubusercontent.com"
+    oidc = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+    (provider,) = [p for p in admin.of_type(oidc) if p.input("url") == github]
     assert provider.input("clientIdLists") == ["sts.amazonaws.com"]
     off = run_stack(
         "admin", {"aevon-bootstrap:createGithubOidcProvider": False}, project_dir=BOOTSTRAP
     )
-    assert off.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    assert [p for p in off.of_type(oidc) if p.input("url") == github] == []
     assert off.outputs["githubOidcProviderArn"] is None
 
 
@@ -78,3 +79,20 @@ def test_bad_retention_stops_before_any_resource() -> None:
         pulumi.RunError, match=r"stack 'admin': aevon-bootstrap:stateVersionsDays = 0"
     ):
         run_stack("admin", {"aevon-bootstrap:stateVersionsDays": 0}, project_dir=BOOTSTRAP)
+
+
+def test_vercel_oidc_provider_is_created_for_the_configured_team(admin: Inventory) -> None:
+    providers = {
+        p.input("url"): p
+        for p in admin.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    }
+    vercel = providers["https://oidc.vercel.com/aevon"]
+    assert vercel.input("clientIdLists") == ["https://vercel.com/aevon"]
+    assert vercel.protect is True
+    off = run_stack("admin", {"aevon-bootstrap:vercelTeam": ""}, project_dir=BOOTSTRAP)
+    assert off.outputs["vercelOidcProviderArn"] is None
+
+
+def test_bad_vercel_team_stops_before_any_resource() -> None:
+    with pytest.raises(Exception, match=r"aevon-bootstrap:vercelTeam = 'Aevon Team'"):
+        run_stack("admin", {"aevon-bootstrap:vercelTeam": "Aevon Team"}, project_dir=BOOTSTRAP)

@@ -245,3 +245,14 @@ def test_plain_http_is_refused_on_a_protected_stack() -> None:
     raw = _raw({"aevon:compute": {**compute, "allowPlainHttp": True}}, stack="prod")
     with pytest.raises(ConfigError, match=r"compute\.tls \(no allowPlainHttp\)"):
         parse("aevon", "prod", raw)
+
+
+def test_gke_control_plane_must_be_reachable() -> None:
+    gcp = _section("gcp", "staging", dnsEndpoint=False)
+    with pytest.raises(
+        ConfigError, match=r"aevon:gcp: with dnsEndpoint false and no authorizedNetworks"
+    ):
+        parse("aevon", "staging", _raw({"aevon:gcp": gcp}, "staging"))
+    networks = [{"name": "office", "cidr": "203.0.113.0/24"}]
+    gcp = _section("gcp", "staging", dnsEndpoint=False, authorizedNetworks=networks)
+    assert parse("aevon", "staging", _raw({"aevon:gcp": gcp}, "staging")).gcp.dns_endpoint is False

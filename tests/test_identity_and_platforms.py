@@ -555,8 +555,10 @@ def test_vercel_target_owned_twice_is_one_clear_error() -> None:
 
 def test_rulesets_and_project_owned_twice_are_refused() -> None:
     configs = {s: parse("aevon", s, stack_config(s)[0]) for s in STACKS}
-    configs["dev"] = parse(
-        "aevon", "dev", _with("dev", "vercel", ownsProject=True, gitRepository="aevon-os/aevon-web")
+    configs["prod"] = parse(
+        "aevon",
+        "prod",
+        _with("prod", "vercel", ownsProject=True, gitRepository="aevon-os/aevon-web"),
     )
     with pytest.raises(ConfigError, match="vercel-project:aevon/aevon-web"):
         check_single_ownership(configs)
@@ -623,8 +625,8 @@ def test_rulesets_and_project_owned_twice_are_refused() -> None:
         (
             "dev",
             "vercel",
-            {"domain": "dev.aevon.dev"},
-            "only the stack that owns the Vercel project",
+            {"ownsProject": False},
+            "only the stack that owns the Vercel project sets gitRepository",
         ),
         ("dev", "ci", {"githubOidcProvider": "maybe"}, "'create' or 'lookup'"),
     ],

@@ -165,7 +165,10 @@ class RedisCache(pulumi.ComponentResource):
             transit_encryption_mode="required",
             auth_token=token.result,
             auth_token_update_strategy="ROTATE",  # noqa: S106 - a strategy name
-            auto_minor_version_upgrade=True,
+            # The stack owns MAJOR.MINOR (config); ElastiCache applies patch versions,
+            # which the provider matches against it. Automatic minor upgrades would move
+            # the group past config, and every later `up` would try to go back.
+            auto_minor_version_upgrade=False,
             snapshot_retention_limit=settings.snapshot_retention_days,
             snapshot_window="03:00-04:00",
             maintenance_window="sun:05:00-sun:06:00",

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,12 +112,15 @@ class CiIdentityArgs:
       `account_roles` (this stack owns the read-only preview and drift roles).
     - `region`: the AWS region code the deploy role's `service:*` actions are
       pinned to; `protect`: Pulumi `protect` on a created OIDC provider.
+    - `looked_up_oidc_provider_arns`: the ARNs of the other IAM OIDC providers the
+      stack's lookups read (the Vercel team's), which the deploy role may read too.
     """
 
     github: GithubConfig
     settings: CiConfig
     region: str
     protect: bool = False
+    looked_up_oidc_provider_arns: Sequence[pulumi.Input[str]] = ()
 
     @property
     def repo(self) -> str:
@@ -178,7 +182,9 @@ class CiIdentity(pulumi.ComponentResource):
         prefix = naming.prefix()
         deploy_role_name = naming.physical_name(f"{name}-deploy", max_length=64)
         boundary_name = naming.physical_name(f"{name}-deploy-boundary", max_length=128)
-        allowed = self._deploy_statements(account, args.region, prefix)
+        allowed = self._deploy_statements(
+            account, args.region, prefix, args.looked_up_oidc_provider_arns
+        )
         boundary = aws.iam.Policy(
             f"{name}-deploy-boundary",
             name=boundary_name,
@@ -231,7 +237,10 @@ class CiIdentity(pulumi.ComponentResource):
 
     @staticmethod
     def _deploy_statements(
-        account: pulumi.Output[str], region: str, prefix: str
+        account: pulumi.Output[str],
+        region: str,
+        prefix: str,
+        looked_up_oidc_provider_arns: Sequence[pulumi.Input[str]],
     ) -> list[dict[str, Any]]:
         bucket = account.apply(state_bucket_name)
         return [
@@ -252,12 +261,16 @@ class CiIdentity(pulumi.ComponentResource):
                 ],
             },
             {
-                "Sid": "ReadTheGithubOidcProvider",
+                # GitHub's, and any other the stack looks up (the Vercel team's).
+                "Sid": "ReadTheOidcProvidersItUses",
                 "Effect": "Allow",
                 "Action": ["iam:GetOpenIDConnectProvider"],
-                "Resource": pulumi.Output.format(
-                    "arn:aws:iam::{0}:oidc-provider/{1}", account, GITHUB_OIDC_HOST
-                ),
+                "Resource": [
+                    pulumi.Output.format(
+                        "arn:aws:iam::{0}:oidc-provider/{1}", account, GITHUB_OIDC_HOST
+                    ),
+                    *looked_up_oidc_provider_arns,
+                ],
             },
             {
                 # The provider lookup lists providers; the action takes only "*".

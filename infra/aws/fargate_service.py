@@ -329,6 +329,9 @@ class FargateService(pulumi.ComponentResource):
                 )
                 for provider, weight, base in capacity_provider_strategy(args.settings)
             ],
+            # The provider refuses any later change of the strategy (compute.spotWeight,
+            # onDemandWeight, onDemandBase) unless the change rolls the tasks onto it.
+            force_new_deployment=True,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=list(args.subnet_ids),
                 security_groups=[args.security_group_id],

@@ -72,6 +72,7 @@ class IngestionApiArgs:
 
 class IngestionApi(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
+    route_arn: pulumi.Output[str]
     api_id: pulumi.Output[str]
     function_name: pulumi.Output[str]
     role_arn: pulumi.Output[str]
@@ -281,6 +282,9 @@ class IngestionApi(pulumi.ComponentResource):
         )
 
         self.endpoint = stage.invoke_url
+        # What a caller's IAM policy names to invoke the route (any stage).
+        method, path = ROUTE.split(" ", 1)
+        self.route_arn = pulumi.Output.concat(api.execution_arn, "/*/", method, path)
         self.api_id = api.id
         self.function_name = function.name
         self.role_arn = role.arn

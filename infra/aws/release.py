@@ -25,4 +25,9 @@ def image_tag(compute: ComputeConfig, opts: pulumi.InvokeOptions) -> pulumi.Inpu
     """The git SHA the services run, from the stack file or the release parameter."""
     if compute.image_tag_source is ImageTagSource.CONFIG and compute.image_tag is not None:
         return compute.image_tag
-    return aws.ssm.get_parameter_output(name=parameter_name(), opts=opts).value
+    parameter = aws.ssm.get_parameter_output(name=parameter_name(), opts=opts)
+    # A git SHA is not a secret, and reviewers must see image changes in previews.
+    # pulumi-aws 7 marks `value` secret always; `insecure_value` is the same text, but
+    # the Python SDK makes a whole invoke result secret when any property is
+    # (pulumi/pulumi#15583), so it is unmarked explicitly.
+    return pulumi.Output.unsecret(parameter.insecure_value)

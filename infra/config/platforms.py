@@ -57,6 +57,8 @@ class GcpConfig(_Model):
     services_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.108.0.0/20")
     master_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("172.16.0.0/28")
     authorized_networks: list[AuthorizedNetwork] = Field(default_factory=list)
+    # CI reaches the control plane through the IAM-gated DNS endpoint (container.clusters.connect).
+    dns_endpoint: bool = True
     deletion_protection: bool = True
     node_pool: NodePoolConfig | None = None
     registry_keep_recent: int = Field(default=20, ge=1, le=1000)
@@ -75,6 +77,12 @@ class GcpConfig(_Model):
             for b in ranges[i + 1 :]:
                 if a.overlaps(b):
                     raise ValueError(f"GKE ranges {a} and {b} overlap")
+        if not self.dns_endpoint and not self.authorized_networks:
+            raise ValueError(
+                "with dnsEndpoint false and no authorizedNetworks nothing outside the nodes "
+                "reaches the GKE control plane (CI cannot roll workloads); keep dnsEndpoint: "
+                "true or list authorizedNetworks"
+            )
         if self.mode is GkeMode.AUTOPILOT and not self.regional:
             raise ValueError(
                 "regional: false needs mode standard (Autopilot clusters are regional)"
@@ -107,12 +115,12 @@ class VercelConfig(_Model):
 
     @model_validator(mode="after")
     def _owner_only(self) -> VercelConfig:
-        if not self.manage and self.owns_project:
-            raise ValueError("ownsProject needs manage: true")
-        if not self.owns_project and (self.domain is not None or self.git_repository is not None):
-            raise ValueError(
-                "only the stack that owns the Vercel project sets domain and gitRepository"
-            )
+        if not self.manage:
+            # Leaves Vercel alone: per-PR stacks copy dev's config (which owns the
+            # project) and set only manage: false; nothing else here applies to them.
+            return self
+        if not self.owns_project and self.git_repository is not None:
+            raise ValueError("only the stack that owns the Vercel project sets gitRepository")
         if self.owns_project and self.git_repository is None:
             raise ValueError(
                 "the stack that owns the Vercel project links it: gitRepository (owner/name)"

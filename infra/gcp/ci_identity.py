@@ -22,6 +22,7 @@ import pulumi_gcp as gcp
 
 from infra import naming
 from infra.config import GcpConfig, GithubConfig, StackConfig
+from infra.gcp.apis import ProjectApis, waiting_for
 from infra.gcp.gke import GkePlatform
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -36,6 +37,7 @@ INFRA_ROLES = (
     "roles/iam.serviceAccountUser",
     "roles/iam.workloadIdentityPoolAdmin",
     "roles/resourcemanager.projectIamAdmin",
+    "roles/serviceusage.serviceUsageAdmin",  # the stack enables the APIs it uses
 )
 # `pulumi preview` and drift detection: read only.
 VIEWER_ROLES = ("roles/viewer", "roles/iam.securityReviewer")
@@ -82,7 +84,11 @@ class GcpCiIdentity(pulumi.ComponentResource):
         self, name: str, args: GcpCiIdentityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:gcp:GcpCiIdentity", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Children wait for what the component waits for: the project's APIs.
+        self._child = pulumi.ResourceOptions(
+            parent=self, depends_on=opts.depends_on if opts else None
+        )
+        child = self._child
         pool_id = naming.physical_name(f"{name}-github", max_length=32)
         pool = gcp.iam.WorkloadIdentityPool(
             f"{name}-pool",
@@ -143,7 +149,7 @@ class GcpCiIdentity(pulumi.ComponentResource):
         args: GcpCiIdentityArgs,
     ) -> pulumi.Output[str]:
         """A service account with `roles` that exactly these token subjects may impersonate."""
-        child = pulumi.ResourceOptions(parent=self)
+        child = self._child
         account = gcp.serviceaccount.Account(
             f"{name}-{purpose}",
             account_id=naming.physical_name(f"{name}-{purpose}", max_length=30),
@@ -173,7 +179,7 @@ class GcpCiIdentity(pulumi.ComponentResource):
 
 
 def build_if_enabled(
-    name: str, cfg: StackConfig, provider: gcp.Provider | None
+    name: str, cfg: StackConfig, provider: gcp.Provider | None, apis: ProjectApis | None
 ) -> GcpCiIdentity | None:
     """Keyless CI access to the stack's GCP project, where Google Cloud is enabled."""
     if not cfg.gcp.enabled or provider is None or cfg.gcp.project_id is None:
@@ -181,7 +187,7 @@ def build_if_enabled(
     return GcpCiIdentity(
         name,
         GcpCiIdentityArgs(settings=cfg.gcp, github=cfg.github),
-        opts=pulumi.ResourceOptions(providers=[provider]),
+        opts=waiting_for(apis, provider),
     )
 
 
@@ -199,6 +205,9 @@ def github_variables(
     if platform is not None:
         variables["GAR_REPOSITORY"] = platform.registry_url
         variables["GKE_CLUSTER"] = platform.cluster_name
+        # `gcloud container clusters get-credentials $GKE_CLUSTER --location $GKE_LOCATION
+        # --dns-endpoint`: a regional cluster's region, a zonal cluster's zone.
+        variables["GKE_LOCATION"] = platform.location
     return variables
 
 

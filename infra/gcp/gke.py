@@ -20,6 +20,7 @@ import pulumi_gcp as gcp
 
 from infra import naming
 from infra.config import GcpConfig, GkeMode
+from infra.gcp.apis import ProjectApis, waiting_for
 
 NODE_ROLES = (
     "roles/logging.logWriter",
@@ -38,10 +39,12 @@ class GkePlatformArgs:
     standard with a `node_pool` of `min_nodes`-`max_nodes` machines), `regional`,
     `release_channel`, the IPv4 ranges (`subnet_cidr`, `pods_cidr`,
     `services_cidr`, and the control plane's /28 `master_cidr`, none overlapping),
-    `authorized_networks` (/8 or narrower), `deletion_protection`, and the
-    registry's cleanup (`registry_keep_recent` versions, untagged images deleted
-    after `registry_untagged_days` days). GKE's rules:
-    https://cloud.google.com/kubernetes-engine/docs/how-to/private-clusters
+    `authorized_networks` (/8 or narrower), `dns_endpoint` (CI reaches the control
+    plane through the IAM-gated DNS endpoint; off needs authorized networks),
+    `deletion_protection`, and the registry's cleanup (`registry_keep_recent`
+    versions, untagged images deleted after `registry_untagged_days` days). GKE's
+    rules: https://cloud.google.com/kubernetes-engine/docs/how-to/private-clusters
+    and GKE's 'About network isolation' (the DNS-based endpoint).
 
     Raises ValueError when the section is not enabled with a project id.
     """
@@ -60,6 +63,7 @@ class GkePlatformArgs:
 class GkePlatform(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     cluster_endpoint: pulumi.Output[str]
+    location: pulumi.Output[str]
     registry_url: pulumi.Output[str]
     network_name: pulumi.Output[str]
 
@@ -69,7 +73,8 @@ class GkePlatform(pulumi.ComponentResource):
         super().__init__("aevon:gcp:GkePlatform", name, None, opts)
         settings = args.settings
         autopilot = settings.mode is GkeMode.AUTOPILOT
-        child = pulumi.ResourceOptions(parent=self)
+        # Children wait for what the component waits for: the project's APIs.
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
         physical = naming.physical_name(name, max_length=40)
 
         network = gcp.compute.Network(
@@ -158,6 +163,15 @@ class GkePlatform(pulumi.ComponentResource):
                 ],
                 gcp_public_cidrs_access_enabled=False,
             ),
+            # CI runners (no fixed addresses) reach the control plane by its DNS name;
+            # Google checks container.clusters.connect on every request before the
+            # Kubernetes API server sees it. The IP endpoint stays closed but for the
+            # authorized networks above.
+            control_plane_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+                dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
+                    allow_external_traffic=settings.dns_endpoint
+                )
+            ),
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
                 workload_pool=f"{args.project_id}.svc.id.goog"
             ),
@@ -172,7 +186,9 @@ class GkePlatform(pulumi.ComponentResource):
             remove_default_node_pool=None if autopilot else True,
             initial_node_count=None if autopilot else 1,
             resource_labels={"project": "aevon", "environment": pulumi.get_stack()},
-            opts=pulumi.ResourceOptions(parent=self, protect=settings.deletion_protection),
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(protect=settings.deletion_protection)
+            ),
         )
 
         if settings.node_pool is not None and node_sa is not None:
@@ -232,19 +248,24 @@ class GkePlatform(pulumi.ComponentResource):
 
         self.cluster_name = cluster.name
         self.cluster_endpoint = cluster.endpoint
+        self.location = cluster.location
         self.network_name = network.name
         self.registry_url = pulumi.Output.format(
             "{0}-docker.pkg.dev/{1}/{2}", settings.region, args.project_id, registry.repository_id
         )
-        self.register_outputs({"clusterName": self.cluster_name, "registryUrl": self.registry_url})
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "location": self.location,
+                "registryUrl": self.registry_url,
+            }
+        )
 
 
 def build_if_enabled(
-    name: str, cfg: GcpConfig, provider: gcp.Provider | None
+    name: str, cfg: GcpConfig, provider: gcp.Provider | None, apis: ProjectApis | None
 ) -> GkePlatform | None:
     """The GKE platform where the stack's config enables Google Cloud."""
     if not cfg.enabled or provider is None or cfg.project_id is None:
         return None
-    return GkePlatform(
-        name, GkePlatformArgs(settings=cfg), opts=pulumi.ResourceOptions(providers=[provider])
-    )
+    return GkePlatform(name, GkePlatformArgs(settings=cfg), opts=waiting_for(apis, provider))

@@ -1,11 +1,15 @@
 """`VercelFrontend`: the Next.js frontend on Vercel, and this stack's share of it.
 
-One stack owns the Vercel project (`vercel.ownsProject`): framework, link to its
-GitHub repository, root directory, deployment protection (Vercel Authentication
-on previews, Git fork protection) and the optional custom domain. Every stack
-manages only the environment variables of its own Vercel target
-(production <-> prod, preview <-> staging, development <-> dev), wired from its
-stack outputs; sensitive values are marked sensitive.
+One stack owns the Vercel project (`vercel.ownsProject`): the first one deployed
+(dev), so no stack looks up a project a later stack creates. It sets framework,
+link to its GitHub repository, root directory, deployment protection (Vercel
+Authentication on previews, Git fork protection) and OIDC tokens with the team
+issuer (`https://oidc.vercel.com/<team>`, which AWS roles trust), and it is always
+protected: the other stacks read it. Every stack manages only the environment
+variables of its own Vercel target (production <-> prod, preview <-> staging,
+development <-> dev), wired from its stack outputs, and its own custom domain
+(`vercel.domain`) as its own object on the project; sensitive values are marked
+sensitive.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ class VercelFrontendArgs:
 
     - `settings`: `project_name`, `target` (production, preview or development),
       `owns_project` (this stack creates the project, links `git_repository` and
-      sets `root_directory` and the optional `domain`).
+      sets `root_directory`; the others look it up) and the optional `domain`
+      (this stack's custom domain on the project).
     - `variables`: name -> plain value for the target; `sensitive`: name -> value
       stored as a sensitive variable (a Pulumi secret too). Vercel has no sensitive
       variables on the development target,
@@ -72,17 +77,19 @@ class VercelFrontend(pulumi.ComponentResource):
                     deployment_type="standard_protection"
                 ),
                 git_fork_protection=True,
-                opts=child,
+                oidc_token_config=vercel.ProjectOidcTokenConfigArgs(issuer_mode="team"),
+                # Protected in every stack: the later-deployed stacks look it up.
+                opts=pulumi.ResourceOptions(parent=self, protect=True),
             )
             project_id: pulumi.Output[str] = project.id
-            if settings.domain:
-                vercel.ProjectDomain(
-                    f"{name}-domain", project_id=project_id, domain=settings.domain, opts=child
-                )
         else:
             project_id = vercel.get_project_output(
                 name=settings.project_name, opts=pulumi.InvokeOptions(parent=self)
             ).id
+        if settings.domain:
+            vercel.ProjectDomain(
+                f"{name}-domain", project_id=project_id, domain=settings.domain, opts=child
+            )
 
         entries = [(k, v, False) for k, v in args.variables.items()]
         entries += [(k, pulumi.Output.secret(v), True) for k, v in args.sensitive.items()]

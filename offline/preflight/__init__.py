@@ -13,9 +13,12 @@ whole recorded inventory of a stack:
 `tests/offline/` that trips it. The checks live in one module per source:
 
 - `aws_schema`: AWS property constraints from the CloudFormation resource schemas;
+- `aws_rules`: AWS rules across resources (pinned engine versions owned, stateful
+  resources of protected stacks protected);
 - `iam`: every policy document linted, and every action the program needs granted;
 - `providers`: the provider and API rules the schemas don't carry (AWS, GitHub,
-  Google Cloud, Vercel), one table row each.
+  Google Cloud, Vercel), one table row each;
+- `cloud_managed`: values the cloud changes by itself, each owned or ignored.
 """
 
 from __future__ import annotations
@@ -59,9 +62,21 @@ class Check:
 
 def checks() -> list[Check]:
     """Every check, from every source module."""
-    from offline.preflight import aws_rules, aws_schema, iam, providers  # noqa: PLC0415
+    from offline.preflight import (  # noqa: PLC0415 - modules import this one
+        aws_rules,
+        aws_schema,
+        cloud_managed,
+        iam,
+        providers,
+    )
 
-    return [*aws_schema.CHECKS, *aws_rules.CHECKS, *iam.CHECKS, *providers.CHECKS]
+    return [
+        *aws_schema.CHECKS,
+        *aws_rules.CHECKS,
+        *iam.CHECKS,
+        *providers.CHECKS,
+        *cloud_managed.CHECKS,
+    ]
 
 
 def run(inventory: Inventory) -> list[Finding]:

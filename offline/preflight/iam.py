@@ -144,6 +144,13 @@ SUPPRESSED: tuple[Suppression, ...] = (
         lambda doc, f: "oidc-provider/token.actions.githubusercontent.com" in _detail(f),
     ),
     Suppression(
+        "UNKNOWN_FEDERATION_SOURCE",
+        "the Vercel team's OIDC provider (issuer https://oidc.vercel.com/<team>) is Vercel's "
+        "documented setup for AWS roles (Vercel Docs, 'Connect to Amazon Web Services (AWS)', "
+        "https://vercel.com/docs/oidc/aws); parliament does not know it",
+        lambda doc, f: "oidc-provider/oidc.vercel.com/" in _detail(f),
+    ),
+    Suppression(
         "RESOURCE_MISMATCH",
         "reported per action and resource, with the statement, by iam-action-resource-mismatch",
         lambda doc, f: True,

@@ -1,0 +1,247 @@
+"""Values the cloud changes by itself, and how the program keeps `up` from fighting it.
+
+Each row names a resource property that something other than `pulumi up` moves
+(autoscaling, a maintenance window, a release channel, the deploy workflow, a
+provider's default tags) and how the program handles it: it **owns** the value
+(pins it, or reads it from where the mover writes it, so state and cloud agree) or
+it **ignores** it (`ignore_changes`, or never sets it). A row that does not hold on
+a registration is a finding: the next `up` would revert the cloud's change, fail,
+or replace the resource. `ROWS` is the list; `tests/offline/test_cloud_managed.py`
+checks every row on every stack and trips each on a fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from offline.engine import Inventory, Registration
+from offline.preflight import Check
+from offline.preflight.providers_aws import container_images
+
+Handling = Literal["owned", "ignored"]
+
+_GIT_SHA_TAG = re.compile(r":[0-9a-f]{7,40}$")
+_MAJOR_MINOR = re.compile(r"^\d+\.\d+$")
+RELEASE_PARAMETER = re.compile(r"/release/image-tag$")
+ANY_AWS = "aws:*"  # a row about every AWS resource that sets the property
+
+
+@dataclass(frozen=True)
+class CloudManaged:
+    """One value the cloud moves by itself, and the program's answer to it."""
+
+    type: str
+    prop: str
+    moved_by: str
+    handling: Handling
+    how: str
+    source: str
+    # A registration of `type` -> why the row does not hold, or None where it holds.
+    broken: Callable[[Registration, Inventory], str | None]
+
+    @property
+    def id(self) -> str:
+        module = "aws" if self.type == ANY_AWS else self.type.split(":")[1].replace("/", "-")
+        return f"cloud-managed-{module}-{self.prop}".lower()
+
+    def applies(self, r: Registration) -> bool:
+        if self.type == ANY_AWS:
+            return r.custom and r.type.startswith("aws:") and bool(r.input(self.prop))
+        return r.type == self.type
+
+    def check(self) -> Check:
+        def run(inventory: Inventory) -> Iterable[tuple[str, str]]:
+            for r in filter(self.applies, inventory.registrations):
+                why = self.broken(r, inventory)
+                if why is not None:
+                    yield r.urn, f"{self.moved_by} moves {self.prop}; {why}"
+
+        title = f"{self.type}.{self.prop}: {self.handling} ({self.how})"
+        return Check(self.id, title, self.source, run)
+
+
+def _ignores(prop: str) -> Callable[[Registration, Inventory], str | None]:
+    def broken(r: Registration, _: Inventory) -> str | None:
+        return None if prop in r.ignore_changes else f"{prop} is not in ignore_changes"
+
+    return broken
+
+
+def _images_pinned(r: Registration, _: Inventory) -> str | None:
+    loose = [i for i in container_images(r) if not _GIT_SHA_TAG.search(i)]
+    return f"images {loose} are not pinned to a git SHA" if loose else None
+
+
+def _release_parameter_not_managed(r: Registration, _: Inventory) -> str | None:
+    if RELEASE_PARAMETER.search(str(r.input("name") or "")):
+        return "the stack manages the parameter the deploy workflow writes: every up reverts it"
+    return None
+
+
+def _cache_version(r: Registration, _: Inventory) -> str | None:
+    version = str(r.input("engineVersion"))
+    if not _MAJOR_MINOR.match(version):
+        return f"engineVersion {version!r} pins a patch level ElastiCache moves; give MAJOR.MINOR"
+    if r.input("autoMinorVersionUpgrade") is not False and "engineVersion" not in r.ignore_changes:
+        return (
+            "autoMinorVersionUpgrade is on and engineVersion is owned: after a minor upgrade "
+            "campaign every up tries to go back"
+        )
+    return None
+
+
+def _aurora_version(r: Registration, inventory: Inventory) -> str | None:
+    if "engineVersion" in r.ignore_changes:
+        return None
+    cluster_urns = {r.urn}
+    instances = [
+        i
+        for i in inventory.of_type("aws:rds/clusterInstance:ClusterInstance")
+        if cluster_urns & set(i.property_dependencies.get("clusterIdentifier") or [])
+    ]
+    if instances and all(i.input("autoMinorVersionUpgrade") is False for i in instances):
+        return None
+    return (
+        "automatic minor upgrades are on and engineVersion is neither ignored nor the only "
+        "mover: after the maintenance window every up fails with 'Cannot upgrade'"
+    )
+
+
+def _master_password(r: Registration, _: Inventory) -> str | None:
+    if r.input("manageMasterUserPassword") is True and r.input("masterPassword") is None:
+        return None
+    return "the master password is set by the program, not managed (and rotated) by RDS"
+
+
+def _ca_pinned(r: Registration, _: Inventory) -> str | None:
+    return None if r.input("caCertIdentifier") else "caCertIdentifier is not pinned"
+
+
+def _channel_versions(r: Registration, _: Inventory) -> str | None:
+    if not (r.input("releaseChannel") or {}).get("channel"):
+        return "no release channel: nothing keeps the cluster patched"
+    pinned = [k for k in ("minMasterVersion", "nodeVersion") if r.input(k)]
+    return f"{pinned} set under a release channel" if pinned else None
+
+
+def _pool_version(r: Registration, _: Inventory) -> str | None:
+    upgrades = (r.input("management") or {}).get("autoUpgrade") is True
+    if upgrades and not r.input("version"):
+        return None
+    return "a node pool's version is set, or auto-upgrade is off"
+
+
+def _default_tags(r: Registration, inventory: Inventory) -> str | None:
+    defaults: set[str] = set()
+    for p in inventory.of_type("pulumi:providers:aws"):
+        raw = p.input("defaultTags")
+        value = json.loads(raw) if isinstance(raw, str) else (raw or {})
+        defaults |= set((value or {}).get("tags") or {})
+    repeated = sorted(set(r.input("tags") or {}) & defaults)
+    return f"tags repeat the provider's default tags {repeated}" if repeated else None
+
+
+ROWS: list[CloudManaged] = [
+    CloudManaged(
+        "aws:ecs/service:Service",
+        "desiredCount",
+        "Application Auto Scaling",
+        "ignored",
+        "ignore_changes; config sets the first count and the scaling bounds",
+        "AWS Application Auto Scaling for ECS; Pulumi resource option ignoreChanges",
+        _ignores("desiredCount"),
+    ),
+    CloudManaged(
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "containerDefinitions",
+        "the deploy workflow (image tag)",
+        "owned",
+        "read from the release parameter the workflow writes (or pinned in config), by SHA",
+        "infra/aws/release.py (the image contract)",
+        _images_pinned,
+    ),
+    CloudManaged(
+        "aws:ssm/parameter:Parameter",
+        "value",
+        "the deploy workflow",
+        "ignored",
+        "the release parameter is never a stack resource; the program only reads it",
+        "infra/aws/release.py (the image contract)",
+        _release_parameter_not_managed,
+    ),
+    CloudManaged(
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "engineVersion",
+        "ElastiCache (patch versions; minor versions with auto minor upgrades)",
+        "owned",
+        "MAJOR.MINOR in config, automatic minor upgrades off; ElastiCache applies patches",
+        "hashicorp/terraform-provider-aws internal/service/elasticache/engine_version.go "
+        "(MAJOR.MINOR matched against engine_version_actual; a lower version forces "
+        "replacement); AWS ElastiCache 'Version management' (AutoMinorVersionUpgrade)",
+        _cache_version,
+    ),
+    CloudManaged(
+        "aws:rds/cluster:Cluster",
+        "engineVersion",
+        "RDS (automatic minor version upgrades in the maintenance window)",
+        "owned",
+        "a floor the cloud may move past (ignore_changes), or automatic upgrades off",
+        "pulumi/pulumi-aws#5756; hashicorp/terraform-provider-aws#48936",
+        _aurora_version,
+    ),
+    CloudManaged(
+        "aws:rds/cluster:Cluster",
+        "masterPassword",
+        "RDS (the managed master secret rotates)",
+        "owned",
+        "manageMasterUserPassword: RDS owns and rotates it in Secrets Manager",
+        "AWS RDS 'Password management with Amazon RDS and AWS Secrets Manager'",
+        _master_password,
+    ),
+    CloudManaged(
+        "aws:rds/clusterInstance:ClusterInstance",
+        "caCertIdentifier",
+        "RDS (the default CA for new instances changes)",
+        "owned",
+        "pinned to rds-ca-rsa2048-g1",
+        "AWS RDS 'Using SSL/TLS to encrypt a connection to a DB instance or cluster' "
+        "(certificate authorities)",
+        _ca_pinned,
+    ),
+    CloudManaged(
+        "gcp:container/cluster:Cluster",
+        "minMasterVersion",
+        "GKE (control plane and node upgrades under the release channel)",
+        "ignored",
+        "never set: the release channel picks versions",
+        "Google Cloud GKE 'Release channels'; hashicorp/terraform-provider-google "
+        "google_container_cluster (min_master_version, node_version)",
+        _channel_versions,
+    ),
+    CloudManaged(
+        "gcp:container/nodePool:NodePool",
+        "version",
+        "GKE (node auto-upgrade)",
+        "ignored",
+        "never set; auto-upgrade on",
+        "Google Cloud GKE 'Auto-upgrading nodes'",
+        _pool_version,
+    ),
+    CloudManaged(
+        ANY_AWS,
+        "tags",
+        "the AWS provider (default tags merged into tagsAll)",
+        "owned",
+        "default_tags on the provider; resources add only Name",
+        "hashicorp/terraform-provider-aws docs 'default_tags' (overlapping keys); "
+        "pulumi-aws 'Default tags' guide",
+        _default_tags,
+    ),
+]
+
+
+CHECKS: list[Check] = [row.check() for row in ROWS]
