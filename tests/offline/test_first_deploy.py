@@ -108,6 +108,27 @@ def test_prerequisites_follow_from_each_stacks_config(
     assert prod.already[world.ObjectKey("github-organization", "", "aevon-os")] == "dev"
 
 
+def _first_run_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("## First run")
+    return readme[start : readme.index("\n## ", start + 1)]
+
+
+def test_the_readmes_first_run_gives_exactly_the_printed_prerequisite_commands(
+    first_deploys: dict[str, FirstDeploy],
+) -> None:
+    section = _first_run_section()
+    printed = {c for r in first_deploys.values() for p in r.prerequisites for c in p.commands}
+    for command in sorted(printed):
+        assert command in section, f"README's First run lacks `{command}`"
+    by_hand = {
+        line.strip()
+        for line in section.splitlines()
+        if line.strip().startswith(("gh ", "curl ", "aws ", "gcloud "))
+    }
+    assert by_hand - printed == set(), "README's First run has commands no stack needs"
+
+
 # ------------------------------------------------------------------ bootstrap's OIDC provider
 def test_a_stack_fails_when_bootstrap_does_not_create_the_oidc_provider() -> None:
     bootstrap = Deployment(
