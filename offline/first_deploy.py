@@ -106,7 +106,8 @@ class Run:
 
     @cached_property
     def references(self) -> list[Need]:
-        """One need per object its resources name; `via` lists their types (short)."""
+        """One need per resource naming an object (so the count says how many name it);
+        `via` lists the short types of all that name the same object."""
         types: dict[ObjectKey, list[str]] = {}
         for key, r in referenced(self.inventory, self.deployment.account):
             short = r.type.rsplit(":", 1)[-1]
