@@ -3,12 +3,16 @@
     uv run aevon plan dev                     # the report
     uv run aevon plan dev --json              # the same, for machines
     uv run aevon plan --diff staging prod     # parity: exit 1 on a gap the allow-list lacks
+    uv run aevon plan dev --first-deploy      # the first `up` from empty accounts
 
 It runs the real program (`infra/__main__.py`) under the Pulumi mock engine with
 the real `Pulumi.<stack>.yaml`, exactly as the tests do, then runs the preflight
-(`offline.preflight`): the rules the real providers and clouds enforce. Exit codes:
-0 done, 1 preflight errors (or parity gaps, with --diff), 2 bad input (unknown
-stack, broken stack file, invalid config). Progress goes to stderr, the report to stdout.
+(`offline.preflight`): the rules the real providers and clouds enforce. With
+--first-deploy it checks instead that the stack's first `up`, in delivery order,
+finds every object it reads (`offline.first_deploy`). Exit codes: 0 done, 1
+preflight errors (parity gaps with --diff; with --first-deploy, a read of
+something nothing creates in time), 2 bad input (unknown stack, broken stack
+file, invalid config, no delivery order). Progress goes to stderr, the report to stdout.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from typing import Any
 import yaml
 
 from infra.config import ConfigError
+from offline.delivery import DeliveryOrderError, stack_deployments
 from offline.engine import ROOT, run_stack
+from offline.first_deploy import FirstDeploy, Simulation
 from offline.report import Plan, diff, diff_json, load_allowlist, plan, render, render_diff
 
 ALLOWLIST = ROOT / "parity-allowlist.yaml"
@@ -40,7 +46,7 @@ def _known_stacks() -> list[str]:
     )
 
 
-def _plan(stack: str) -> Plan:
+def _check_stack_file(stack: str) -> None:
     path = ROOT / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = ", ".join(_known_stacks())
@@ -54,6 +60,10 @@ def _plan(stack: str) -> Plan:
         raise BadInputError(f"{path.name} is not valid YAML{where}: {problem}") from None
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
         raise BadInputError(f"{path.name} must be a mapping with a 'config:' mapping")
+
+
+def _plan(stack: str) -> Plan:
+    _check_stack_file(stack)
     print(
         f"aevon plan: running the program for stack '{stack}' under the mock engine",
         file=sys.stderr,
@@ -66,6 +76,25 @@ def _plan(stack: str) -> Plan:
     result = plan(inventory)
     elapsed = time.perf_counter() - start
     print(f"aevon plan: {len(result.resources)} resources in {elapsed:.2f} s", file=sys.stderr)
+    return result
+
+
+def _first_deploy(stack: str) -> FirstDeploy:
+    _check_stack_file(stack)
+    for other in _known_stacks():
+        _check_stack_file(other)
+    print(
+        f"aevon plan: first deploy of '{stack}': running bootstrap and every stack in "
+        "delivery order under the mock engine",
+        file=sys.stderr,
+    )
+    start = time.perf_counter()
+    try:
+        result = Simulation(stack_deployments(ROOT)).check(stack)
+    except (ConfigError, DeliveryOrderError) as exc:
+        raise BadInputError(str(exc)) from None
+    elapsed = time.perf_counter() - start
+    print(f"aevon plan: {len(result.order)} deployments in {elapsed:.2f} s", file=sys.stderr)
     return result
 
 
@@ -88,11 +117,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     plan_parser.add_argument("--json", action="store_true", help="machine-readable output")
     plan_parser.add_argument(
+        "--first-deploy",
+        action="store_true",
+        help="check the stack's first `up` from empty accounts, in delivery order",
+    )
+    plan_parser.add_argument(
         "--allowlist", type=Path, default=ALLOWLIST, help="intended differences"
     )
     args = parser.parse_args(argv)
 
     try:
+        if args.diff and args.first_deploy:
+            raise BadInputError("--first-deploy takes one stack, not --diff LEFT RIGHT")
         if args.diff:
             if args.stack:
                 raise BadInputError("give either a stack or --diff LEFT RIGHT, not both")
@@ -109,6 +145,17 @@ def main(argv: list[str] | None = None) -> int:
             raise BadInputError(
                 "name a stack (aevon plan dev) or two with --diff (aevon plan --diff staging prod)"
             )
+        if args.first_deploy:
+            first = _first_deploy(args.stack)
+            _emit(first.to_json() if args.json else first.render(), args.json)
+            if first.failures:
+                print(
+                    f"aevon plan: {len(first.failures)} read(s) in '{args.stack}' of something "
+                    "nothing creates before its first `up`",
+                    file=sys.stderr,
+                )
+                return 1
+            return 0
         result = _plan(args.stack)
         _emit(result.to_json() if args.json else render(result), args.json)
         if result.preflight_errors:

@@ -170,13 +170,21 @@ def _short_hash(text: str, length: int = 17) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+# A world the invoke answers depend on (the first-deploy check, `offline.first_deploy`):
+# called with the token, the invoke's arguments, the inputs of the provider it runs
+# under (region, owner, team, project) and the default answer; returns the answer.
+InvokeHook = Callable[[str, dict[str, Any], Mapping[str, Any], dict[str, Any]], dict[str, Any]]
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Realistic computed outputs and invoke answers; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, invoke_hook: InvokeHook | None = None) -> None:
         self.provider_regions: dict[str, str] = {}
         self.provider_projects: dict[str, str] = {}
+        self.provider_inputs: dict[str, dict[str, Any]] = {}
         self.invokes: list[tuple[str, dict[str, Any]]] = []
+        self.invoke_hook = invoke_hook
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         """The id and state the provider would return: inputs plus the computed outputs
@@ -195,20 +203,32 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return rid, {**inputs, **outputs, "id": rid}
 
     def _project_of(self, provider_ref: str | None) -> str:
-        key = "::".join(provider_ref.split("::")[:-1]) if provider_ref else ""
-        return self.provider_projects.get(key, mock_outputs.GCP_DEFAULT_PROJECT)
+        if not provider_ref:
+            return mock_outputs.GCP_DEFAULT_PROJECT
+        return self.provider_projects.get(
+            self._provider_urn(provider_ref), mock_outputs.GCP_DEFAULT_PROJECT
+        )
+
+    @staticmethod
+    def _provider_urn(provider_ref: str) -> str:
+        urn = provider_ref.split("::")
+        return "::".join(urn[:-1]) if len(urn) > 1 else provider_ref
 
     def _region_of(self, provider_ref: str | None) -> str:
         if not provider_ref:
             return DEFAULT_REGION
-        urn = provider_ref.split("::")
-        key = "::".join(urn[:-1]) if len(urn) > 1 else provider_ref
-        return self.provider_regions.get(key, DEFAULT_REGION)
+        return self.provider_regions.get(self._provider_urn(provider_ref), DEFAULT_REGION)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         token, params = args.token, dict(args.args)
         self.invokes.append((token, params))
-        region = self._region_of(args.provider)
+        answer = self._answer(token, params, self._region_of(args.provider))
+        if self.invoke_hook is None:
+            return answer
+        provider = self.provider_inputs.get(self._provider_urn(args.provider or ""), {})
+        return self.invoke_hook(token, params, provider, answer)
+
+    def _answer(self, token: str, params: dict[str, Any], region: str) -> dict[str, Any]:
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             letters = "abcdef"
             return {
@@ -361,6 +381,7 @@ class RecordingMonitor(MockMonitor):
         response_object = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id or "", state)
         if request.type.startswith("pulumi:providers:"):
+            self.recording_mocks.provider_inputs[urn] = inputs
             region = rpc.unwrap_rpc_secret(inputs.get("region"))
             if isinstance(region, str):
                 self.recording_mocks.provider_regions[urn] = region
@@ -443,9 +464,13 @@ def _cwd(path: Path) -> Iterator[None]:
 
 
 def _start(
-    stack: str, config: dict[str, str], secret_keys: list[str], project: str = PROJECT
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    project: str = PROJECT,
+    invoke_hook: InvokeHook | None = None,
 ) -> RecordingMonitor:
-    mocks = RecordingMocks()
+    mocks = RecordingMocks(invoke_hook)
     monitor = RecordingMonitor(mocks)
     ambient: Any = settings.SETTINGS  # context-var properties that pyright cannot see through
     ambient.rpc_manager.clear()
@@ -473,17 +498,19 @@ def run_stack(
     overrides: Mapping[str, Any] | None = None,
     project_dir: Path = ROOT,
     as_stack: str | None = None,
+    invoke_hook: InvokeHook | None = None,
 ) -> Inventory:
     """Run the real entry point with the stack's real config and return what it registered.
 
     As the language host does: cwd = the project's `main` directory, `runpy.run_path` of it.
-    `as_stack` runs another stack name with this stack's config (`pulumi config cp`).
+    `as_stack` runs another stack name with this stack's config (`pulumi config cp`);
+    `invoke_hook` lets a world decide the invoke answers (see `InvokeHook`).
     """
     project = project_file(project_dir)
     main_dir = (project_dir / project.get("main", ".")).resolve()
     config, secret_keys = stack_config(stack, overrides, project_dir)
     stack = as_stack or stack
-    monitor = _start(stack, config, secret_keys, project["name"])
+    monitor = _start(stack, config, secret_keys, project["name"], invoke_hook)
     outputs: dict[str, Any] = {}
     secret_outputs: set[str] = set()
 

@@ -2,7 +2,8 @@
 
 Not part of the program (no stack can see the others' config): the tests run it
 over every stack file in `offline.engine.STACKS`, which a new environment joins
-before its first `pulumi up` (README, "Adding an environment").
+before its first `pulumi up` (README, "Adding an environment"). A stack may also
+read a shared object (`reads`) only if a stack deployed before it owns it.
 """
 
 from __future__ import annotations
@@ -44,12 +45,23 @@ def reads(cfg: StackConfig) -> dict[str, str]:
     return {}
 
 
+def _promoted_from(stack: str, configs: Mapping[str, StackConfig]) -> list[str]:
+    """The stacks whose first `up` precedes `stack`'s: its `promotesFrom` chain, nearest
+    first (the delivery order `offline.delivery` models; unknown names and cycles end it)."""
+    chain: list[str] = []
+    earlier = configs[stack].promotes_from
+    while earlier is not None and earlier in configs and earlier not in [*chain, stack]:
+        chain.append(earlier)
+        earlier = configs[earlier].promotes_from
+    return chain
+
+
 def check_single_ownership(configs: Mapping[str, StackConfig]) -> None:
     """Raise one ConfigError if two stacks claim the same shared object, or if a stack
-    reads a shared object that no earlier stack owns.
+    reads a shared object that no stack deployed before it owns.
 
-    `configs` is in delivery order (dev, staging, prod: the order the deploy workflow
-    reaches them), so a stack's first `up` finds every object it looks up.
+    "Deployed before" follows `aevon:promotesFrom` (staging after dev, prod after
+    staging), so a stack's first `up` finds every object it looks up.
     """
     owners: dict[str, list[tuple[str, str]]] = {}
     for stack, cfg in configs.items():
@@ -62,14 +74,15 @@ def check_single_ownership(configs: Mapping[str, StackConfig]) -> None:
             who = ", ".join(f"stack '{s}' ({PROJECT_NAMESPACE}:{k})" for s, k in claims)
             lines.append(f"  - {key}: {who}")
         raise ConfigError("\n".join(lines))
-    order = list(configs)
-    for position, (stack, cfg) in enumerate(configs.items()):
+    for stack, cfg in configs.items():
+        before = _promoted_from(stack, configs)
         for key, config_key in reads(cfg).items():
-            earlier = [s for s, _ in owners.get(key, []) if order.index(s) < position]
-            if not earlier:
+            if not any(s in before for s, _ in owners.get(key, [])):
                 owner = ", ".join(f"stack '{s}'" for s, _ in owners.get(key, [])) or "no stack"
+                chain = ", ".join(reversed(before)) or "none"
                 raise ConfigError(
                     f"stack '{stack}' ({PROJECT_NAMESPACE}:{config_key}) looks up {key}, which "
-                    f"{owner} creates, not a stack deployed before it (delivery order: "
-                    f"{', '.join(order)}); the first-deployed stack must own it"
+                    f"{owner} creates, not a stack deployed before it (stacks before "
+                    f"'{stack}' by {PROJECT_NAMESPACE}:promotesFrom: {chain}); the "
+                    "first-deployed stack must own it"
                 )

@@ -57,6 +57,18 @@ def test_values_are_typed() -> None:
 BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     # (case id, overrides, key named in the message, fragment of the rule)
     (
+        "promotes-from-itself",
+        {"aevon:promotesFrom": "dev"},
+        "aevon:promotesFrom",
+        "is the stack itself",
+    ),
+    (
+        "promotes-from-no-stack-name",
+        {"aevon:promotesFrom": "Staging!"},
+        "aevon:promotesFrom",
+        "must name a stack",
+    ),
+    (
         "az-count-too-high",
         {"aevon:network": _network(azCount=7)},
         "aevon:network.azCount",

@@ -137,6 +137,40 @@ def test_a_stack_reading_a_project_a_later_stack_creates_is_refused() -> None:
         check_single_ownership(configs)
 
 
+def test_only_a_stack_on_the_promotes_from_chain_counts_as_deployed_before() -> None:
+    # prod promoting from dev has no order relative to staging: a project staging owns
+    # may not exist at prod's first `up`, though staging comes first in STACKS.
+    import pytest
+
+    from infra.config import ConfigError, parse
+    from offline.engine import STACKS, stack_config, stack_file
+    from offline.ownership import check_single_ownership
+
+    def with_vercel(stack: str, **changes: object) -> dict[str, object]:
+        raw: dict[str, object] = dict(stack_config(stack)[0])
+        raw["aevon:vercel"] = {**stack_file(stack)["config"]["aevon:vercel"], **changes}
+        return raw
+
+    configs = {s: parse("aevon", s, stack_config(s)[0]) for s in STACKS}
+    configs["dev"] = parse("aevon", "dev", with_vercel("dev", manage=False))
+    configs["staging"] = parse(
+        "aevon",
+        "staging",
+        with_vercel("staging", ownsProject=True, gitRepository="aevon-os/aevon-web"),
+    )
+    configs["prod"] = parse(
+        "aevon", "prod", {**stack_config("prod")[0], "aevon:promotesFrom": "dev"}
+    )
+    check_single_ownership({**configs, "prod": parse("aevon", "prod", stack_config("prod")[0])})
+    with pytest.raises(
+        ConfigError,
+        match=r"stack 'prod' \(aevon:vercel.projectName\) looks up vercel-project:aevon/aevon-web, "
+        r"which stack 'staging' creates, not a stack deployed before it \(stacks before 'prod' "
+        r"by aevon:promotesFrom: dev\)",
+    ):
+        check_single_ownership(configs)
+
+
 def test_vercel_can_sign_its_calls_to_the_ingestion_api(inventory: Inventory) -> None:
     # Issue 11 item 9: the route is IAM-authorized; Vercel's OIDC token for exactly this
     # stack's target assumes a role that may invoke only that route.

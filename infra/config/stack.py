@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra.blueprint import IMAGES
 from infra.config._base import RetentionDays, _Model
@@ -71,6 +71,10 @@ class StackConfig(_Model):
     project: str
     stack: str
     aws_region: str
+    # The stack whose releases this one receives next: its first `up` comes after
+    # that stack's (delivery order; the offline first-deploy check reads it). Unset or
+    # empty: the stack deploys first, right after bootstrap/.
+    promotes_from: str | None = None
     tags: TagsConfig
     protect_stateful_resources: bool = Field(
         description="Pulumi `protect` on every stateful resource (databases, caches, registries)."
@@ -147,6 +151,23 @@ class StackConfig(_Model):
                 "with a letter (it becomes part of every physical name)"
             )
         return stack
+
+    @field_validator("promotes_from")
+    @classmethod
+    def _promotes_from(cls, earlier: str | None, info: ValidationInfo) -> str | None:
+        if not earlier:
+            return None
+        if not _STACK_NAME.match(earlier):
+            raise ValueError(
+                "must name a stack: 2-20 characters of lowercase letters, digits and '-', "
+                "starting with a letter"
+            )
+        if earlier == info.data.get("stack"):
+            raise ValueError(
+                "is the stack itself: name the stack whose releases this one receives, "
+                "or leave it unset if the stack deploys first"
+            )
+        return earlier
 
     @field_validator("aws_region")
     @classmethod

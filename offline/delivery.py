@@ -1,0 +1,125 @@
+"""Delivery order: whose first `pulumi up` comes before whose.
+
+The one source is each stack file's `aevon:promotesFrom` (validated in
+`infra/config/stack.py`): staging promotes from dev, prod from staging, and a stack
+without it deploys first. `bootstrap/` (its own project, stack `admin`, one per
+AWS account) comes before every stack. A stack's first `up` can rely on what its
+*ancestors* deployed — the chain of `promotesFrom` back to bootstrap — and on
+nothing else: two stacks that promote from the same one (or a per-PR stack, which
+copies dev's config and so deploys right after bootstrap) have no order between them.
+
+    deployments = stack_deployments()          # one per Pulumi.<stack>.yaml
+    ordered = delivery_order(deployments)      # [bootstrap, dev, staging, prod]
+    ancestors(ordered, "prod")                 # [bootstrap, dev, staging]
+
+Bad input raises `DeliveryOrderError` (a `promotesFrom` naming no stack, a cycle)
+or `infra.config.ConfigError` (a stack file that does not validate).
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.config import parse
+from offline.engine import ACCOUNT_ID, ROOT, project_file, stack_config
+
+
+class DeliveryOrderError(ValueError):
+    """The stacks' `promotesFrom` keys do not form an order; one message, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One first `pulumi up`: which project and stack, with which config, in which account."""
+
+    label: str  # how reports name it: "bootstrap", "dev", "pr-42"
+    stack: str  # the Pulumi stack name the program sees
+    project_dir: Path = ROOT
+    config_from: str | None = None  # the stack file to read (a per-PR stack copies dev's)
+    overrides: Mapping[str, Any] | None = None  # config set on top (`pulumi config set`)
+    promotes_from: str | None = None  # the label of the deployment before it
+    account: str = ACCOUNT_ID  # the AWS account its credentials reach
+
+
+BOOTSTRAP = Deployment("bootstrap", "admin", project_dir=ROOT / "bootstrap")
+
+
+def stack_deployment(
+    stack: str,
+    project_dir: Path = ROOT,
+    config_from: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Deployment:
+    """A stack of the aevon project, its `promotesFrom` read from its validated config.
+
+    Raises `ConfigError` if the stack's config does not validate.
+    """
+    raw, secret_keys = stack_config(config_from or stack, overrides, project_dir)
+    config = parse(project_file(project_dir)["name"], stack, raw, secret_keys)
+    return Deployment(
+        stack, stack, project_dir, config_from, overrides, promotes_from=config.promotes_from
+    )
+
+
+def stack_names(project_dir: Path = ROOT) -> list[str]:
+    """The stacks that have a stack file, sorted."""
+    return sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        for p in project_dir.glob("Pulumi.*.yaml")
+    )
+
+
+def stack_deployments(project_dir: Path = ROOT) -> list[Deployment]:
+    """Every stack with a stack file in `project_dir`."""
+    return [stack_deployment(s, project_dir) for s in stack_names(project_dir)]
+
+
+def delivery_order(
+    stacks: Sequence[Deployment], bootstrap: Deployment = BOOTSTRAP
+) -> list[Deployment]:
+    """Bootstrap, then the stacks so that each comes after the one it promotes from.
+
+    Stacks with no order between them keep alphabetical order. Raises
+    `DeliveryOrderError` naming the stack, the key and the value for a
+    `promotesFrom` that names no stack, and the cycle for stacks that promote
+    from each other.
+    """
+    by_label = {d.label: d for d in stacks}
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for d in sorted(stacks, key=lambda d: d.label):
+        if d.promotes_from is not None and d.promotes_from not in by_label:
+            raise DeliveryOrderError(
+                f"stack '{d.label}': aevon:promotesFrom = '{d.promotes_from}' names no stack; "
+                f"stacks: {', '.join(sorted(by_label))}"
+            )
+        sorter.add(d.label, *([d.promotes_from] if d.promotes_from else []))
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])  # each one is promoted to the next
+        raise DeliveryOrderError(
+            f"stacks promote from each other in a cycle: {cycle} (by their aevon:promotesFrom); "
+            "the chain must start at a stack without promotesFrom"
+        ) from None
+    ordered = [bootstrap]
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        ordered += [by_label[label] for label in ready]
+        sorter.done(*ready)
+    return ordered
+
+
+def ancestors(ordered: Sequence[Deployment], label: str) -> list[Deployment]:
+    """The deployments whose first `up` is certain to precede `label`'s, in order."""
+    by_label = {d.label: d for d in ordered}
+    bootstrap = ordered[0]
+    chain: list[Deployment] = []
+    previous = by_label[label].promotes_from if label != bootstrap.label else None
+    while previous is not None:
+        chain.insert(0, by_label[previous])
+        previous = by_label[previous].promotes_from
+    return [bootstrap, *chain] if label != bootstrap.label else []
