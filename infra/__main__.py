@@ -18,7 +18,8 @@ from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGr
 from infra.config import OidcProviderMode, Service
 from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp import gke
-from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
+from infra.github import delivery as github_delivery
+from infra.github.delivery import GithubDeliveryArgs
 from infra.vercel import frontend as vercel_frontend
 
 cfg = config.load()
@@ -232,10 +233,10 @@ frontend = vercel_frontend.build_if_managed(
         "NEXT_PUBLIC_API_URL": pulumi.Output.concat(load_balancer.url, "/api"),
         "INGESTION_URL": ingestion.endpoint,
     },
-    opts=pulumi.ResourceOptions(providers=[providers.vercel_provider(cfg)]),
+    provider=providers.vercel_provider(cfg),
 )
 
-delivery = GithubDelivery(
+delivery = github_delivery.build_if_managed(
     "github",
     GithubDeliveryArgs(
         repository=cfg.github.repository,
@@ -262,8 +263,9 @@ delivery = GithubDelivery(
         owns_rulesets=cfg.github.owns_rulesets,
         required_checks=cfg.github.required_checks,
         required_approvals=cfg.github.required_approvals,
+        release_tag_creators=cfg.github.release_tag_creators,
     ),
-    opts=pulumi.ResourceOptions(providers=[providers.github_provider(cfg)]),
+    provider=providers.github_provider(cfg),
 )
 
 pulumi.export("vpcId", network.vpc_id)
@@ -288,7 +290,7 @@ pulumi.export("publicUrl", load_balancer.url)
 pulumi.export("ingestionEndpoint", ingestion.endpoint)
 pulumi.export("imageTagParameter", release.parameter_name())
 pulumi.export("deployRoleArn", ci.deploy_role_arn)
-pulumi.export("githubEnvironment", delivery.environment_name)
+pulumi.export("githubEnvironment", github_delivery.environment_name(delivery))
 pulumi.export(
     "vercelProjectId", vercel_frontend.github_variables(frontend).get("VERCEL_PROJECT_ID")
 )

@@ -12,7 +12,12 @@
 - Where the stack owns them (`github.ownsRulesets`), the repository rulesets:
   `main` needs a reviewed pull request (stale reviews dismissed, last-push
   approval), the required status checks, linear history, no force pushes and no
-  deletion; release tags (`v*`, `rc-*`) cannot be moved or deleted.
+  deletion; release tags (`v*`, `rc-*`) cannot be moved or deleted by anyone,
+  and only the `releaseTagCreators` teams may create them. Creation is its own
+  ruleset: a bypass actor skips every rule of a ruleset, so the creators'
+  bypass must not also let them move or delete a release. (GitHub Docs,
+  "Available rules for rulesets": "Restrict creations"; REST "Create a
+  repository ruleset": `bypass_actors` with `actor_type: Team`.)
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class GithubDeliveryArgs:
     owns_rulesets: bool = False
     required_checks: Sequence[str] = ()
     required_approvals: int = 1
+    # Team slugs allowed to create release tags (only with owns_rulesets).
+    release_tag_creators: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -48,6 +55,8 @@ class GithubDeliveryArgs:
                 problems.append(f"environment {env.name} requires approval but has no reviewers")
         if self.owns_rulesets and not self.required_checks:
             problems.append("rulesets need required_checks")
+        if self.owns_rulesets and not self.release_tag_creators:
+            problems.append("rulesets need release_tag_creators (who may create release tags)")
         overlap = set(self.variables) & set(self.secrets)
         if overlap:
             problems.append(f"{', '.join(sorted(overlap))} is both a variable and a secret")
@@ -194,3 +203,40 @@ class GithubDelivery(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        invoke = pulumi.InvokeOptions(parent=self)
+        github.RepositoryRuleset(
+            f"{name}-release-tag-creation",
+            name="release-tag-creation",
+            repository=args.repository,
+            target="tag",
+            enforcement="active",
+            conditions=github.RepositoryRulesetConditionsArgs(
+                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                    includes=list(RELEASE_TAGS), excludes=[]
+                )
+            ),
+            rules=github.RepositoryRulesetRulesArgs(creation=True),
+            bypass_actors=[
+                github.RepositoryRulesetBypassActorArgs(
+                    actor_id=github.get_team_output(slug=team, opts=invoke).id.apply(int),
+                    actor_type="Team",
+                    bypass_mode="always",
+                )
+                for team in args.release_tag_creators
+            ],
+            opts=child,
+        )
+
+
+def build_if_managed(
+    name: str, args: GithubDeliveryArgs, provider: github.Provider | None
+) -> GithubDelivery | None:
+    """This stack's GitHub delivery objects, unless config leaves GitHub alone (no provider)."""
+    if provider is None:
+        return None
+    return GithubDelivery(name, args, opts=pulumi.ResourceOptions(providers=[provider]))
+
+
+def environment_name(delivery: GithubDelivery | None) -> str | None:
+    """The stack's GitHub environment, for the stack outputs (None without GitHub)."""
+    return None if delivery is None else delivery.environment_name

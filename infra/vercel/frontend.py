@@ -98,10 +98,10 @@ def build_if_managed(
     name: str,
     cfg: VercelConfig,
     variables: Mapping[str, pulumi.Input[str]],
-    opts: pulumi.ResourceOptions,
+    provider: vercel.Provider | None,
 ) -> VercelFrontend | None:
     """This stack's share of the Vercel frontend, unless config leaves Vercel alone."""
-    if not cfg.manage:
+    if not cfg.manage or provider is None:
         return None
     return VercelFrontend(
         name,
@@ -114,7 +114,7 @@ def build_if_managed(
             domain=cfg.domain,
             variables=variables,
         ),
-        opts=opts,
+        opts=pulumi.ResourceOptions(providers=[provider]),
     )
 
 
