@@ -5,11 +5,17 @@ summary to `GITHUB_STEP_SUMMARY` (Markdown), the triggering event's payload is t
 JSON file named by `GITHUB_EVENT_PATH`, and `::error::` lines become annotations.
 Source: GitHub Docs, "Workflow commands for GitHub Actions" and "Variables"
 (default environment variables). Outside a runner (tests, a laptop) outputs and
-summaries are written to stdout instead.
+summaries are written to stdout instead. Standard library only, so a job can run
+it before installing anything:
+
+    python3 -m scripts.gha fork-guard --stack dev
+        step output fork=true|false; for a fork PR a job summary saying the
+        preview needs a maintainer, and how one runs it
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -69,3 +75,34 @@ def is_fork(event: dict[str, Any]) -> bool:
         return False
     # A deleted fork has no head repository: it is still not this repository.
     return head_repo.get("full_name") != base_repo.get("full_name")
+
+
+FORK_PREVIEW = (
+    "### `{stack}`: preview needs a maintainer\n\n"
+    "This pull request comes from a fork. GitHub gives runs for forks no secrets and no "
+    "OIDC token, so no preview can read the clouds; this check passes without one. A "
+    "maintainer who has reviewed the code runs the previews by pushing it to a branch of "
+    "this repository and opening the pull request from there:\n\n"
+    "    gh pr checkout <number> && git push origin HEAD:refs/heads/fork/pr-<number>\n"
+    "    gh pr create --base main --head fork/pr-<number> --fill\n"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    guard = sub.add_parser("fork-guard", help="is this run for a fork pull request?")
+    guard.add_argument("--stack", required=True)
+    args = parser.parse_args(argv)
+    fork = is_fork(load_event())
+    set_outputs(fork=str(fork).lower())
+    if fork:
+        add_summary(FORK_PREVIEW.format(stack=args.stack))
+        print(f"::notice::{args.stack}: preview needs a maintainer (pull request from a fork)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

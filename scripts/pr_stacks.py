@@ -20,8 +20,10 @@
 The label `preview-stack` asks for a stack for the PR's current head. A new push
 (or a reopen) removes it and adds `preview-stack-outdated`: new code runs only
 after a reviewer adds `preview-stack` again (and approves the `preview-stacks`
-environment). A stack is destroyed when the PR closes or its labels go, and only
-for PRs that carried one of the two labels.
+environment). A stack is destroyed when the PR closes or a person removes one of
+the two labels (while `preview-stack` is not on the PR), and only for PRs that
+carried one of them. Label changes made with the job's GITHUB_TOKEN start no
+workflow run (GitHub Docs, "Triggering a workflow from a workflow").
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def decide(event_name: str, event: dict[str, Any]) -> tuple[str, str]:
         result = ("revoke", f"new commits: {LABEL} is removed until a reviewer adds it again")
     elif action == "closed" and labels & stack_labels:
         result = ("destroy", "the pull request closed")
-    elif action == "unlabeled" and changed in stack_labels and not labels & stack_labels:
+    elif action == "unlabeled" and changed in stack_labels and LABEL not in labels:
         result = ("destroy", f"{changed} removed")
     else:
         result = ("none", "nothing to do for this event")
