@@ -5,7 +5,9 @@
   custom deployment policy naming exactly the branches or tags that may deploy.
   Production adds an earlier `production-approval` environment with a disjoint
   reviewer team: GitHub environments accept one approval each, so two chained
-  gates make two different people approve.
+  gates ask two approvals. One person in both teams could still give both; the
+  deploy and rollback workflows compare the run's approvers before `pulumi up`
+  (scripts/release_approvals.py).
 - Environment variables from the stack's own outputs (deploy role ARN, ECR
   registry, cluster and service names, GCP identity, Vercel project id).
   Environment secrets only for third-party tokens, from Pulumi secret config.
