@@ -19,7 +19,8 @@ from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGr
 from infra.gcp import apis as gcp_apis
 from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp import gke
-from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
+from infra.github import delivery as github_delivery
+from infra.github.delivery import GithubDeliveryArgs
 from infra.vercel import frontend as vercel_frontend
 
 cfg = config.load()
@@ -184,12 +185,12 @@ frontend = vercel_frontend.build_if_managed(
         "INGESTION_URL": ingestion.endpoint,
         **vercel_access.frontend_variables(vercel_caller, cfg.aws_region),
     },
-    opts=pulumi.ResourceOptions(providers=[providers.vercel_provider(cfg)]),
+    provider=providers.vercel_provider(cfg),
 )
 
 dns.build_if_in_zone("frontend-dns", cfg.vercel, cfg.compute.tls, opts=aws_opts)
 
-delivery = GithubDelivery(
+delivery = github_delivery.build_if_managed(
     "github",
     GithubDeliveryArgs(
         settings=cfg.github,
@@ -208,7 +209,7 @@ delivery = GithubDelivery(
             **gcp_ci_identity.repository_variables(gcp_ci, cfg.stack),
         },
     ),
-    opts=pulumi.ResourceOptions(providers=[providers.github_provider(cfg)]),
+    provider=providers.github_provider(cfg),
 )
 
 pulumi.export("vpcId", network.vpc_id)
@@ -233,7 +234,7 @@ pulumi.export("publicUrl", load_balancer.url)
 pulumi.export("ingestionEndpoint", ingestion.endpoint)
 pulumi.export("imageTagParameter", release.parameter_name())
 pulumi.export("deployRoleArn", ci.deploy_role_arn)
-pulumi.export("githubEnvironment", delivery.environment_name)
+pulumi.export("githubEnvironment", github_delivery.environment_name(delivery))
 pulumi.export(
     "vercelProjectId", vercel_frontend.github_variables(frontend).get("VERCEL_PROJECT_ID")
 )

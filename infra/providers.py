@@ -53,15 +53,25 @@ def gcp_provider(cfg: StackConfig) -> gcp.Provider | None:
     )
 
 
-def github_provider(cfg: StackConfig) -> github.Provider:
-    """GitHub, for the repository's environments and rulesets.
+def github_provider(cfg: StackConfig) -> github.Provider | None:
+    """GitHub, for the repository's environments and rulesets; None where config
+    leaves GitHub alone (`github.manage: false`, per-PR stacks).
 
-    The token comes from the environment (GITHUB_TOKEN: a GitHub App token with
-    administration rights on the repository), never from code or config.
+    The token comes from the environment (GITHUB_TOKEN), never from code or config:
+    an installation token of the infra GitHub App, minted in the deploy job
+    (actions/create-github-app-token) and valid for one hour; previews and drift
+    mint one from a read-only App. An App private key in stack config would be
+    readable by every preview, which can decrypt config secrets.
     """
+    if not cfg.github.manage:
+        return None
     return github.Provider("github", owner=cfg.github.owner)
 
 
-def vercel_provider(cfg: StackConfig) -> vercel.Provider:
-    """Vercel, for the frontend project (token from VERCEL_API_TOKEN in the environment)."""
+def vercel_provider(cfg: StackConfig) -> vercel.Provider | None:
+    """Vercel, for the frontend project (token from VERCEL_API_TOKEN in the environment);
+    None where config leaves Vercel alone (the provider refuses to configure without a
+    token, and per-PR jobs get none)."""
+    if not cfg.vercel.manage:
+        return None
     return vercel.Provider("vercel", team=cfg.vercel.team)

@@ -17,7 +17,9 @@ def ownership(cfg: StackConfig) -> dict[str, str]:
     """The shared objects this stack manages, by a key that is the same in every stack."""
     repo = cfg.github.repo
     vercel = f"{cfg.vercel.team}/{cfg.vercel.project_name}"
-    owned = {f"github-environment:{repo}:{cfg.github.environment.name}": "github.environment"}
+    owned: dict[str, str] = {}
+    if cfg.github.manage:
+        owned[f"github-environment:{repo}:{cfg.github.environment.name}"] = "github.environment"
     if cfg.vercel.manage:
         owned[f"vercel-target:{vercel}:{cfg.vercel.target.value}"] = "vercel.target"
     if cfg.github.approval_environment is not None:

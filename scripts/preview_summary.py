@@ -1,72 +1,191 @@
-"""Turn `pulumi preview --json` output into one stack's section of the PR comment.
+"""One stack's section of the combined PR comment, from `pulumi preview --event-log`.
 
-    pulumi preview --stack dev --json > preview.json
-    python scripts/preview_summary.py dev preview.json exit-code > summary.md
+    pulumi preview --stack dev --policy-pack policy --event-log events.jsonl
+    python -m scripts.preview_summary --stack dev --events events.jsonl --exit-code $?
 
-Replacements and deletions are listed first and marked, because they are what
-loses data or causes downtime; policy violations and errors follow; then counts.
+The event log is one engine event per line (JSON), the stream the Automation API
+itself reads (pulumi SDK `pulumi/automation/_stack.py`, `_watch_logs`, parsed by
+`pulumi.automation.events.EngineEvent.from_json`, used here). `pulumi preview --json`
+is not enough: its digest drops policy events, so a mandatory violation would show
+as a bare "FAILED". From the events the section lists, in this order:
+
+- each policy violation: enforcement level, policy (and pack), resource, message;
+- deletions and replacements, one line per resource, marked PROTECTED where the
+  resource has `protect` set (Pulumi refuses to delete it: the preview fails);
+- error diagnostics;
+- the change counts of the summary event.
+
+The header says why a non-zero exit failed (scripts/exit_codes.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import sys
-from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-DANGEROUS = {
-    "replace": "REPLACE",
-    "create-replacement": "REPLACE",
-    "delete-replaced": "REPLACE",
-    "delete": "DELETE",
+from pulumi.automation.events import EngineEvent, OpType
+
+from scripts.exit_codes import describe
+
+# Ops that lose the old resource: a replacement shows as several steps of one URN.
+REPLACING = {
+    OpType.REPLACE,
+    OpType.CREATE_REPLACEMENT,
+    OpType.DELETE_REPLACED,
+    OpType.DISCARD_REPLACED,
+    OpType.IMPORT_REPLACEMENT,
+    OpType.READ_REPLACEMENT,
 }
+DELETING = {OpType.DELETE, OpType.DISCARD}
+ENFORCEMENT_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2}
+# Pulumi's colour directives (`<{%fg 1%}>`, `<{%reset%}>`) in event messages.
+COLOR = re.compile(r"<\{%[^%]*%\}>")
 
 
-def _short(urn: str) -> str:
-    """`type::name` from a URN, the part a reviewer recognises."""
+def short(urn: str | None) -> str:
+    """`type name` from a URN (the part a reviewer recognises); the stack for none."""
+    if not urn:
+        return "the stack"
     parts = urn.split("::")
     return f"{parts[-2].split('$')[-1]} {parts[-1]}" if len(parts) >= 4 else urn
 
 
-def summarize(stack: str, preview: dict[str, Any], exit_code: int) -> str:
-    steps = preview.get("steps") or []
-    counts = Counter(step.get("op", "?") for step in steps)
-    dangerous = sorted(
-        {(DANGEROUS[s["op"]], _short(s.get("urn", ""))) for s in steps if s.get("op") in DANGEROUS}
-    )
-    diagnostics = [
-        d for d in preview.get("diagnostics") or [] if d.get("severity") in ("error", "warning")
-    ]
-    status = "passed" if exit_code == 0 else "FAILED"
+def _clean(message: str) -> str:
+    return " ".join(COLOR.sub("", message).split())
+
+
+@dataclass(frozen=True)
+class Violation:
+    enforcement: str
+    policy: str
+    pack: str
+    resource: str
+    message: str
+
+
+@dataclass
+class Preview:
+    """What a reviewer needs from one preview's events."""
+
+    violations: list[Violation] = field(default_factory=list)
+    # urn -> ("REPLACE" | "DELETE", protected)
+    losses: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    changes: dict[str, int] | None = None
+    unreadable: int = 0
+
+
+def read_events(lines: list[str]) -> Preview:
+    """Fold event-log lines into a Preview; lines that do not parse are counted."""
+    preview = Preview()
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            event = EngineEvent.from_json(json.loads(line))
+        except (ValueError, KeyError, TypeError):
+            preview.unreadable += 1
+            continue
+        if event.policy_event is not None:
+            p = event.policy_event
+            preview.violations.append(
+                Violation(
+                    enforcement=p.enforcement_level or "?",
+                    policy=p.policy_name,
+                    pack=p.policy_pack_name,
+                    resource=short(p.resource_urn),
+                    message=_clean(p.message),
+                )
+            )
+        if event.resource_pre_event is not None:
+            step = event.resource_pre_event.metadata
+            kind = "REPLACE" if step.op in REPLACING else "DELETE" if step.op in DELETING else None
+            if kind is not None:
+                protected = bool(step.old and step.old.protect) or bool(
+                    step.new and step.new.protect
+                )
+                earlier_kind, earlier_protected = preview.losses.get(step.urn, (kind, False))
+                # A replacement's delete-replaced step must not downgrade it to DELETE.
+                merged = "REPLACE" if "REPLACE" in (kind, earlier_kind) else "DELETE"
+                preview.losses[step.urn] = (merged, protected or earlier_protected)
+        if event.diagnostic_event is not None:
+            d = event.diagnostic_event
+            if d.severity == "error" and not d.ephemeral:
+                preview.errors.append(f"{short(d.urn)}: {_clean(d.message)}")
+        if event.summary_event is not None:
+            preview.changes = {
+                str(op): int(n) for op, n in event.summary_event.resource_changes.items()
+            }
+    return preview
+
+
+def render(stack: str, preview: Preview, exit_code: int) -> str:
+    """The Markdown section for one stack."""
+    status = "passed" if exit_code == 0 else f"FAILED ({describe(exit_code)})"
     lines = [f"### `{stack}`: preview {status}", ""]
-    if dangerous:
-        lines.append(f"**{len(dangerous)} replacement(s)/deletion(s): review before merging**")
-        lines += [f"- :warning: **{op}** `{name}`" for op, name in dangerous]
+    if preview.violations:
+        lines.append(f"**Policy violations ({len(preview.violations)})**")
+        for v in sorted(
+            preview.violations,
+            key=lambda v: (ENFORCEMENT_ORDER.get(v.enforcement, 9), v.policy, v.resource),
+        ):
+            lines.append(
+                f"- **{v.enforcement}** `{v.policy}` ({v.pack}) on `{v.resource}`: {v.message}"
+            )
         lines.append("")
-    if diagnostics:
-        lines.append("**Policy violations and errors**")
-        lines += [f"- `{d.get('severity')}` {d.get('message', '').strip()}" for d in diagnostics]
+    if preview.losses:
+        protected = sum(1 for _, p in preview.losses.values() if p)
+        lines.append(
+            f"**{len(preview.losses)} replacement(s)/deletion(s): review before merging**"
+            + (f" ({protected} of PROTECTED resources)" if protected else "")
+        )
+        for urn, (kind, is_protected) in sorted(
+            preview.losses.items(), key=lambda item: (not item[1][1], item[1][0], short(item[0]))
+        ):
+            mark = " **PROTECTED**" if is_protected else ""
+            lines.append(f"- :warning: **{kind}**{mark} `{short(urn)}`")
         lines.append("")
-    summary = preview.get("changeSummary") or dict(counts)
-    shown = ", ".join(f"{op}: {n}" for op, n in sorted(summary.items()) if op != "same")
-    lines.append(f"Changes: {shown or 'none'} (unchanged: {summary.get('same', 0)})")
+    if preview.errors:
+        lines.append("**Errors**")
+        lines += [f"- {e}" for e in preview.errors]
+        lines.append("")
+    if preview.unreadable:
+        lines.append(f"_{preview.unreadable} event(s) could not be read; see the job log._")
+        lines.append("")
+    if preview.changes is None:
+        lines.append("Changes: no summary (the preview stopped early; see the job log)")
+    else:
+        shown = ", ".join(
+            f"{op}: {n}" for op, n in sorted(preview.changes.items()) if op != "same" and n
+        )
+        lines.append(f"Changes: {shown or 'none'} (unchanged: {preview.changes.get('same', 0)})")
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str]) -> int:
-    stack, path, exit_code = argv[1], Path(argv[2]), int(argv[3])
-    try:
-        preview = json.loads(path.read_text() or "{}")
-    except json.JSONDecodeError:
-        preview = {
-            "diagnostics": [
-                {"severity": "error", "message": "preview produced no JSON (see the job log)"}
-            ]
-        }
-    sys.stdout.write(summarize(stack, preview, exit_code))
+def summarize(stack: str, event_log: Path, exit_code: int) -> str:
+    """The section for one stack from its event-log file (missing file: said so)."""
+    if not event_log.is_file():
+        preview = Preview(errors=["the preview wrote no event log (see the job log)"])
+    else:
+        preview = read_events(event_log.read_text(encoding="utf-8").splitlines())
+    return render(stack, preview, exit_code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--events", type=Path, required=True, help="the --event-log file")
+    parser.add_argument("--exit-code", type=int, required=True, help="pulumi preview's exit")
+    args = parser.parse_args(argv)
+    sys.stdout.write(summarize(args.stack, args.events, args.exit_code))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
+    raise SystemExit(main())

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 from pulumi.runtime import rpc
 
 from infra.aws.ci_identity import ADMIN_POLICIES, CiIdentity, CiIdentityArgs
@@ -386,6 +387,7 @@ def _github(**changes: Any) -> RecordingMonitor:
                                      reviewers={"teams": ["release-managers"]}, refs={"tags": ["v*"]}),
         "owns_rulesets": True,
         "required_checks": ["ci", "preview prod"],
+        "release_tag_creators": ["release-managers"],
     }  # fmt: skip
     values.update(changes)
     args = GithubDeliveryArgs(
@@ -451,6 +453,25 @@ def test_rulesets_protect_main_and_release_tags() -> None:
     tags = rulesets["release-tags"]
     assert tags.input("target") == "tag"
     assert tags.input("conditions")["refName"]["includes"] == ["refs/tags/v*", "refs/tags/rc-*"]
+    assert tags.input("rules") == {"deletion": True, "nonFastForward": True, "update": True}
+    assert not tags.input("bypassActors"), "nobody may move or delete a release tag"
+    # Creating a release tag: refused to everyone but the release managers' team.
+    creation = rulesets["release-tag-creation"]
+    assert creation.input("target") == "tag"
+    assert creation.input("conditions")["refName"]["includes"] == [
+        "refs/tags/v*",
+        "refs/tags/rc-*",
+    ]
+    assert creation.input("rules") == {"creation": True}
+    (actor,) = creation.input("bypassActors")
+    assert (actor["actorType"], actor["bypassMode"]) == ("Team", "always")
+    assert actor["actorId"] > 0, "a team id"
+    assert actor["actorId"] == int(actor["actorId"])
+    two = _github(release_tag_creators=["release-managers", "platform-leads"])
+    creators = {
+        r.input("name"): r for r in two.of_type("github:index/repositoryRuleset:RepositoryRuleset")
+    }["release-tag-creation"].input("bypassActors")
+    assert len({a["actorId"] for a in creators}) == 2, "one bypass actor per team, by team id"
     assert (
         _github(owns_rulesets=False).of_type("github:index/repositoryRuleset:RepositoryRuleset")
         == []
@@ -612,6 +633,14 @@ def test_rulesets_and_project_owned_twice_are_refused() -> None:
             },
             "share reviewers \\(platform-leads\\)",
         ),
+        ("prod", "github", {"releaseTagCreators": []}, "must list releaseTagCreators"),
+        ("prod", "github", {"releaseTagCreators": ["release-*"]}, "must be a literal GitHub name"),
+        (
+            "prod",
+            "github",
+            {"manage": False},
+            "ownsRulesets and approvalEnvironment need manage: true",
+        ),
         (
             "staging",
             "gcp",
@@ -663,21 +692,30 @@ def test_a_secret_token_reaches_github_only_as_a_secret() -> None:
         assert TEST_SECRET_VALUE not in json.dumps(value), key
 
 
-def pr_stack_overrides(number: int) -> dict[str, Any]:
-    """What `.github/workflows/pr-stack.yml` sets on top of dev's config."""
-    dev = stack_file("dev")["config"]
-    github = json.loads(json.dumps(dev["aevon:github"]))
-    github["environment"]["name"] = f"pr-{number}"
-    return {
-        "aevon:compute": {
-            **dev["aevon:compute"],
-            "imageTagSource": "config",
-            "imageTag": "0123abc",
-        },
-        "aevon:vercel": {**dev["aevon:vercel"], "manage": False},
-        "aevon:github": github,
-        "aevon:protectStatefulResources": False,
-    }
+def pr_stack_overrides(number: int, image_tag: str = "0123abc" * 5 + "01234") -> dict[str, Any]:
+    """What `.github/workflows/pr-stack.yml` sets on top of dev's config.
+
+    Applies the very commands the workflow runs (`python -m scripts.pr_stacks
+    configure`, from scripts.pr_stacks.config_commands) to dev's stack file:
+    `pulumi config cp` copies it, `pulumi config set --path` types YAML scalars.
+    """
+    from scripts.pr_stacks import config_commands
+
+    config: dict[str, Any] = json.loads(json.dumps(stack_file("dev")["config"]))
+    for command in config_commands(f"pr-{number}", image_tag):
+        if command[:3] == ["pulumi", "config", "cp"]:
+            continue
+        *flags, key, value = command[3:]
+        namespace, _, path = key.partition(":")
+        if "--path" in flags:
+            top, *rest = path.split(".")
+            node = config.setdefault(f"{namespace}:{top}", {})
+            for part in rest[:-1]:
+                node = node.setdefault(part, {})
+            node[rest[-1]] = yaml.safe_load(value)
+        else:
+            config[key] = value
+    return {k: v for k, v in config.items() if v != stack_file("dev")["config"].get(k)}
 
 
 def test_a_per_pr_stack_shares_nothing_with_the_real_stacks() -> None:
@@ -685,9 +723,17 @@ def test_a_per_pr_stack_shares_nothing_with_the_real_stacks() -> None:
 
     overrides = pr_stack_overrides(42)
     inv = run_stack("dev", overrides, as_stack="pr-42")
-    assert inv.of_type("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable") == []
-    (environment,) = inv.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")
-    assert environment.input("environment") == "pr-42"
+    # No GitHub and no Vercel at all, not even a provider: the per-PR job has neither token
+    # (the Vercel provider refuses to configure without one).
+    foreign = [
+        r.urn
+        for r in inv.registrations
+        if r.type.startswith(("github:", "vercel:", "pulumi:providers:github"))
+        or r.type == "pulumi:providers:vercel"
+    ]
+    assert foreign == []
+    assert inv.outputs["githubEnvironment"] is None
+    assert "VERCEL_PROJECT_ID" not in json.dumps(inv.outputs)
     assert inv.one("aws:ec2/vpc:Vpc").input("tags")["Name"] == "aevon-pr-42-network-vpc"
     configs = {s: parse("aevon", s, stack_config(s)[0]) for s in STACKS}
     configs["pr-42"] = parse("aevon", "pr-42", stack_config("dev", overrides)[0])

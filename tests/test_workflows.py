@@ -1,11 +1,14 @@
-"""The delivery workflows: hardening rules beyond what zizmor checks, and the helper scripts."""
+"""The delivery workflows: their shape, hardening beyond what zizmor checks, the linters.
+
+The logic they call lives in scripts/ and is tested in tests/scripts/.
+"""
 
 from __future__ import annotations
 
-import json
 import re
+import shutil
+import subprocess
 import tomllib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +16,6 @@ import pytest
 import yaml
 
 from offline.engine import ROOT
-from scripts.pr_stacks import has_capacity, stale
-from scripts.preview_summary import summarize
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
@@ -59,9 +60,12 @@ def test_least_privilege_and_no_injection(path: Path) -> None:
     for name, job in workflow["jobs"].items():
         granted = job.get("permissions", {})
         if "pull-requests" in granted:
-            assert (path.stem, name) == ("preview", "comment")
+            assert (path.stem, name) in {("preview", "comment"), ("pr-stack", "revoke")}
+        if "actions" in granted:
+            assert (path.stem, name) in {("deploy", "deploy"), ("rollback", "rollback")}
+            assert granted["actions"] == "read"
         for key, value in granted.items():
-            assert key in ("contents", "id-token", "pull-requests", "issues"), f"{name}: {key}"
+            assert key in ("contents", "id-token", "pull-requests", "issues", "actions"), name
             if key == "contents":
                 assert value == "read"
 
@@ -76,28 +80,6 @@ def test_no_long_lived_cloud_keys() -> None:
             "credentials_json",
         ):
             assert forbidden not in text, f"{path.name} uses {forbidden}"
-
-
-def test_deploys_never_cancel_a_running_up_and_declare_their_environment() -> None:
-    for stem in ("deploy", "rollback"):
-        workflow = _load(ROOT / ".github" / "workflows" / f"{stem}.yml")
-        job = workflow["jobs"]["deploy" if stem == "deploy" else "rollback"]
-        assert job["concurrency"]["cancel-in-progress"] is False
-        assert job["concurrency"]["group"].startswith("pulumi-up-")
-        assert "environment" in job
-        assert job["permissions"]["id-token"] == "write"
-
-
-def test_deploy_maps_refs_to_stacks() -> None:
-    workflow = _load(ROOT / ".github" / "workflows" / "deploy.yml")
-    assert workflow["on"]["push"] == {"branches": ["main"], "tags": ["rc-*", "v*"]}
-    script = workflow["jobs"]["resolve"]["steps"][0]["run"]
-    for ref, stack in (
-        ("refs/heads/main", "dev"),
-        ("refs/tags/rc-*", "staging"),
-        ("refs/tags/v*", "prod"),
-    ):
-        assert re.search(rf"{re.escape(ref)}\)\s+echo \"stack={stack}\"", script), ref
 
 
 def test_drift_runs_daily_at_two_and_on_demand() -> None:
@@ -118,56 +100,232 @@ def test_cli_pin_matches_the_locked_sdk() -> None:
                 assert step["with"] == {"pulumi-version-file": ".pulumi.version"}
 
 
-# ------------------------------------------------------------------ helper scripts
-def test_preview_summary_highlights_replacements_deletions_and_violations() -> None:
-    preview = {
-        "steps": [
-            {"op": "same", "urn": "urn:pulumi:dev::aevon::aws:ec2/vpc:Vpc::network-vpc"},
-            {
-                "op": "replace",
-                "urn": "urn:pulumi:dev::aevon::aevon:data:AuroraPostgres"
-                + "$aws:rds/cluster:Cluster::database-cluster",
-            },
-            {"op": "delete", "urn": "urn:pulumi:dev::aevon::aws:sqs/queue:Queue::old"},
-            {"op": "create", "urn": "urn:pulumi:dev::aevon::aws:sqs/queue:Queue::new"},
-        ],
-        "diagnostics": [
-            {"severity": "error", "message": "mandatory policy violation: ecr-immutable-tags"}
-        ],
-        "changeSummary": {"same": 1, "replace": 1, "delete": 1, "create": 1},
-    }
-    text = summarize("dev", preview, 255)
-    assert text.startswith("### `dev`: preview FAILED")
-    assert "**2 replacement(s)/deletion(s)" in text
-    assert ":warning: **REPLACE** `aws:rds/cluster:Cluster database-cluster`" in text
-    assert ":warning: **DELETE** `aws:sqs/queue:Queue old`" in text
-    assert "ecr-immutable-tags" in text
-    assert "Changes: create: 1, delete: 1, replace: 1 (unchanged: 1)" in text
-    quiet = summarize("prod", {"steps": [], "changeSummary": {"same": 200}}, 0)
-    assert "replacement" not in quiet
-    assert "Changes: none (unchanged: 200)" in quiet
+# ------------------------------------------------------------------ issue 12, case by case
+WF = ROOT / ".github" / "workflows"
 
 
-def _stack(name: str, updated: str | None, busy: bool = False) -> dict[str, Any]:
-    return {"name": f"org/aevon/{name}", "lastUpdate": updated, "updateInProgress": busy}
+def _wf(stem: str) -> dict[str, Any]:
+    return _load(WF / f"{stem}.yml")
 
 
-def test_pr_stack_capacity_allows_five_and_existing_ones() -> None:
-    four = [_stack(f"pr-{n}", "2026-11-20T00:00:00Z") for n in range(4)] + [_stack("dev", None)]
-    assert has_capacity(four, "pr-9", 5)
-    five = [*four, _stack("pr-4", "2026-11-20T00:00:00Z")]
-    assert not has_capacity(five, "pr-9", 5)
-    assert has_capacity(five, "pr-3", 5), "an existing PR stack may always update"
+def _step_index(job: dict[str, Any], needle: str) -> int:
+    """Index of the first step whose `run` or `uses` contains `needle`."""
+    for i, step in enumerate(job["steps"]):
+        if needle in step.get("run", "") or needle in step.get("uses", ""):
+            return i
+    raise AssertionError(f"no step runs {needle!r}")
 
 
-def test_idle_pr_stacks_are_found_after_seven_days() -> None:
-    now = datetime(2026, 11, 22, tzinfo=UTC)
-    stacks = [
-        _stack("pr-1", "2026-11-10T00:00:00.000Z"),
-        _stack("pr-2", "2026-11-21T00:00:00.000Z"),
-        _stack("pr-3", None),
-        _stack("pr-4", "2026-11-01T00:00:00Z", busy=True),
-        _stack("prod", "2020-01-01T00:00:00Z"),
-    ]
-    assert stale(stacks, 7, now) == ["pr-1", "pr-3"]
-    assert json.dumps(stale([], 7, now)) == "[]"
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
+def test_run_steps_use_bash_with_pipefail(path: Path) -> None:
+    """GitHub's default `bash -e {0}` ignores a failing command inside a pipe."""
+    assert _load(path).get("defaults", {}).get("run", {}).get("shell") == "bash"
+
+
+def test_no_workflow_reads_pulumi_through_a_pipe() -> None:
+    """`pulumi stack ls | jq -e` read a failed login as "no such stack" (case 1's kind)."""
+    for path in WORKFLOWS:
+        for step in _steps(_load(path)):
+            for line in step.get("run", "").splitlines():
+                assert not re.search(r"\bpulumi\b[^|#]*\|", line), f"{path.name}: {line.strip()}"
+
+
+def test_case1_drift_classifies_exit_codes_and_leaves_the_issue_alone_on_failure() -> None:
+    job = _wf("drift")["jobs"]["detect"]
+    check = next(s for s in job["steps"] if s.get("id") == "check")
+    assert "python -m scripts.exit_codes drift" in check["run"]
+    assert '--refresh "$refresh" --preview "$preview"' in check["run"]
+    assert "-eq 0" not in check["run"], "a non-zero exit is not drift"
+    issue = next(s for s in job["steps"] if "issue" in s.get("name", ""))
+    assert "if" not in issue, "the issue step runs only after a successful check"
+    assert _step_index(job, "scripts.exit_codes") < job["steps"].index(issue)
+
+
+def test_case2_rollback_runs_on_the_release_tag() -> None:
+    workflow = _wf("rollback")
+    text = (WF / "rollback.yml").read_text()
+    assert "gh workflow run rollback.yml --ref v1.3.2 -f stack=prod" in text
+    assert set(workflow["on"]["workflow_dispatch"]["inputs"]) == {"stack", "image-tag"}
+    assert workflow["on"]["workflow_dispatch"]["inputs"]["stack"]["options"] == ["staging", "prod"]
+    resolve = workflow["jobs"]["resolve"]
+    step = resolve["steps"][_step_index(resolve, "scripts.release_refs rollback")]
+    assert '--ref "$GITHUB_REF" --stack "$STACK"' in step["run"]
+    assert resolve["steps"][0]["with"]["fetch-depth"] == 0
+    checkout = workflow["jobs"]["rollback"]["steps"][0]
+    assert "ref" not in checkout["with"], "the rollback deploys the run's ref, the tag"
+
+
+def test_case3_per_pr_stacks_get_no_tokens_and_new_pushes_need_a_new_review() -> None:
+    workflow = _wf("pr-stack")
+    text = (WF / "pr-stack.yml").read_text()
+    assert "secrets." not in text, "no GitHub-admin, no Vercel token, no secret at all"
+    assert "GITHUB_TOKEN:" not in text
+    assert "VERCEL_API_TOKEN" not in text
+    jobs = workflow["jobs"]
+    decide = jobs["decide"]
+    assert "permissions" not in decide, "deciding needs nothing but the event"
+    assert "python3 -m scripts.pr_stacks decide" in decide["steps"][-1]["run"]
+    for name, action in (("revoke", "revoke"), ("up", "up"), ("destroy", "destroy"),
+                         ("sweep", "sweep")):  # fmt: skip
+        assert jobs[name]["if"] == f"needs.decide.outputs.action == '{action}'"
+    for name in ("up", "destroy", "sweep"):
+        assert jobs[name]["environment"] == "preview-stacks"
+    revoke = jobs["revoke"]["steps"][0]["run"]
+    assert 'DELETE "$labels/preview-stack"' in revoke
+    assert "labels[]=preview-stack-outdated" in revoke
+    assert "uses" not in str(jobs["revoke"]["steps"]), "the revoke job runs no PR code"
+    configure = jobs["up"]["steps"][_step_index(jobs["up"], "scripts.pr_stacks configure")]
+    assert '"$STACK" --image-tag "$HEAD_SHA"' in configure["run"]
+
+
+def test_case4_deploy_and_rollback_check_two_different_approvers_before_up() -> None:
+    for stem, name in (("deploy", "deploy"), ("rollback", "rollback")):
+        job = _wf(stem)["jobs"][name]
+        assert job["permissions"]["actions"] == "read"
+        check = job["steps"][_step_index(job, "scripts.release_approvals")]
+        assert check["if"] == "needs.resolve.outputs.approval-environment != ''"
+        assert "/actions/runs/$GITHUB_RUN_ID/approvals" in check["run"]
+        assert '--gate "$GATE" --gate "$ENVIRONMENT"' in check["run"]
+        assert '--actor "$GITHUB_TRIGGERING_ACTOR"' in check["run"]
+        assert _step_index(job, "scripts.release_approvals") < _step_index(job, "pulumi up")
+        assert _step_index(job, "scripts.release_approvals") < _step_index(job, "put-parameter")
+
+
+def test_case5_deploy_refuses_a_release_tag_off_main() -> None:
+    resolve = _wf("deploy")["jobs"]["resolve"]
+    assert resolve["steps"][0]["with"]["fetch-depth"] == 0
+    step = resolve["steps"][_step_index(resolve, "scripts.release_refs resolve")]
+    assert (
+        step["run"].strip() == 'uv run python -m scripts.release_refs resolve --ref "$GITHUB_REF"'
+    )
+    assert _wf("deploy")["jobs"]["deploy"]["needs"] == ["resolve", "production-approval"]
+
+
+def test_case6_preview_comment_comes_from_the_event_log() -> None:
+    job = _wf("preview")["jobs"]["preview"]
+    run = job["steps"][_step_index(job, "pulumi preview")]["run"]
+    (command,) = [line for line in run.splitlines() if line.strip().startswith("pulumi preview")]
+    assert '--event-log "$RUNNER_TEMP/events.jsonl"' in command
+    assert "--json" not in command
+    assert "scripts.preview_summary --stack" in run
+    assert '--events "$RUNNER_TEMP/events.jsonl" --exit-code "$status"' in run
+
+
+def test_case7_no_release_or_stack_operation_can_be_dropped_from_a_queue() -> None:
+    """The default queue keeps one pending run per group and cancels the others."""
+    for path in WORKFLOWS:
+        workflow = _load(path)
+        groups = [("workflow", workflow.get("concurrency"))] + [
+            (name, job.get("concurrency")) for name, job in workflow["jobs"].items()
+        ]
+        for name, job in workflow["jobs"].items():
+            runs = " ".join(s.get("run", "") for s in job.get("steps", []))
+            if re.search(r"pulumi (up|destroy)|scripts\.pr_stacks sweep", runs):
+                assert job.get("concurrency"), f"{path.name}:{name} changes a stack unserialised"
+        for name, group in groups:
+            if group and path.stem in ("deploy", "rollback", "pr-stack"):
+                assert group["cancel-in-progress"] is False, f"{path.name}:{name}"
+                assert group["queue"] == "max", f"{path.name}:{name} can drop a waiting run"
+    deploy, rollback = _wf("deploy")["jobs"]["deploy"], _wf("rollback")["jobs"]["rollback"]
+    assert deploy["concurrency"]["group"] == "pulumi-up-${{ needs.resolve.outputs.stack }}"
+    assert rollback["concurrency"]["group"] == "pulumi-up-${{ inputs.stack }}"
+
+
+def test_case8_the_pr_stack_cap_is_checked_under_one_group() -> None:
+    jobs = _wf("pr-stack")["jobs"]
+    assert {jobs[n]["concurrency"]["group"] for n in ("up", "destroy", "sweep")} == {"pr-stacks"}
+    up = jobs["up"]
+    assert _step_index(up, "scripts.pr_stacks capacity") == _step_index(up, "pulumi stack select")
+    create = up["steps"][_step_index(up, "pulumi stack select")]["run"]
+    assert create.index("scripts.pr_stacks capacity") < create.index("pulumi stack select")
+    assert "scripts.pr_stacks sweep" in jobs["sweep"]["steps"][-1]["run"]
+
+
+def test_case9_fork_previews_pass_with_a_maintainer_notice_and_no_credentials() -> None:
+    workflow = _wf("preview")
+    job = workflow["jobs"]["preview"]
+    guard = job["steps"][1]
+    assert guard["id"] == "origin"
+    assert guard["run"] == 'python3 -m scripts.gha fork-guard --stack "$STACK"'
+    for step in job["steps"][2:]:
+        assert "steps.origin.outputs.fork == 'false'" in step.get("if", ""), step
+    comment = workflow["jobs"]["comment"]["if"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in comment
+    readme = (ROOT / "README.md").read_text()
+    assert "preview needs a maintainer" in readme
+
+
+def test_tokens_reach_jobs_as_the_table_says() -> None:
+    """Failing input 11: a GitHub App token minted in the job, never a stored static token."""
+    app = "actions/create-github-app-token@"
+    for path in WORKFLOWS:
+        assert "INFRA_GITHUB_TOKEN" not in path.read_text(), path.name
+        assert "INFRA_GITHUB_READ_TOKEN" not in path.read_text(), path.name
+    for stem, name, key in (
+        ("deploy", "deploy", "INFRA_APP"),
+        ("rollback", "rollback", "INFRA_APP"),
+        ("preview", "preview", "INFRA_READER_APP"),
+        ("drift", "detect", "INFRA_READER_APP"),
+    ):
+        job = _wf(stem)["jobs"][name]
+        mint = job["steps"][_step_index(job, app)]
+        assert mint["with"]["client-id"] == f"${{{{ vars.{key}_CLIENT_ID }}}}"
+        assert mint["with"]["private-key"] == f"${{{{ secrets.{key}_PRIVATE_KEY }}}}"
+        user = job["steps"][_step_index(job, app) + 1]
+        assert user["env"]["GITHUB_TOKEN"] == "${{ steps.github-token.outputs.token }}"
+        # the write key exists only where an environment gates the job
+        assert ("environment" in job) == (key == "INFRA_APP"), f"{stem}:{name}"
+
+
+# ------------------------------------------------------------------ case 10: the linters
+def test_case10_ci_runs_actionlint_and_zizmor_pedantic_and_auditor() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "\nuv run actionlint\n" in script
+    assert "uv run zizmor --offline --persona pedantic .github/workflows" in script
+    assert "uv run zizmor --offline --persona auditor .github/workflows" in script
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(__file__).resolve().parents[1] / ".venv" / "bin"))
+    found = found or shutil.which(name)
+    assert found, f"{name} is not installed (uv sync --locked installs it)"
+    return found
+
+
+def test_actionlint_runs_shellcheck(tmp_path: Path) -> None:
+    """The pinned actionlint finds the pinned shellcheck (a finding only shellcheck makes)."""
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n"
+        "    steps:\n      - run: echo $HOME | wc -c\n"
+    )
+    env = {"PATH": f"{Path(_tool('shellcheck')).parent}:/usr/bin:/bin"}
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [_tool("actionlint"), "-no-color", str(bad)], capture_output=True, text=True, env=env,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "SC2086" in result.stdout
+
+
+@pytest.mark.parametrize("persona", ["pedantic", "auditor"])
+def test_zizmor_has_no_findings(persona: str) -> None:
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [_tool("zizmor"), "--offline", "--no-progress", "--persona", persona, str(WF)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
+def test_actionlint_has_no_findings() -> None:
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [_tool("actionlint"), "-no-color", *map(str, WORKFLOWS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{Path(_tool('shellcheck')).parent}:/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -76,6 +76,8 @@ class GithubEnvironmentConfig(_Model):
 
 
 class GithubConfig(_Model):
+    # false: this stack leaves GitHub alone (per-PR stacks: their job has no GitHub token).
+    manage: bool = True
     owner: GithubName
     repository: GithubName
     environment: GithubEnvironmentConfig
@@ -84,9 +86,18 @@ class GithubConfig(_Model):
     owns_rulesets: bool = False
     required_checks: list[str] = Field(default_factory=list)
     required_approvals: int = Field(default=1, ge=1, le=6)
+    # Teams (slugs) that may create release tags; everyone else is refused by a ruleset.
+    release_tag_creators: list[GithubName] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _rules(self) -> GithubConfig:
+        if not self.manage and (self.owns_rulesets or self.approval_environment is not None):
+            raise ValueError("ownsRulesets and approvalEnvironment need manage: true")
+        if self.owns_rulesets and not self.release_tag_creators:
+            raise ValueError(
+                "the stack that owns the rulesets must list releaseTagCreators (team slugs): "
+                "otherwise anyone with write access can create a release tag"
+            )
         gate = self.approval_environment
         if gate is not None:
             if not (gate.require_approval and self.environment.require_approval):

@@ -5,14 +5,21 @@
   custom deployment policy naming exactly the branches or tags that may deploy.
   Production adds an earlier `production-approval` environment with a disjoint
   reviewer team: GitHub environments accept one approval each, so two chained
-  gates make two different people approve.
+  gates ask two approvals. One person in both teams could still give both; the
+  deploy and rollback workflows compare the run's approvers before `pulumi up`
+  (scripts/release_approvals.py).
 - Environment variables from the stack's own outputs (deploy role ARN, ECR
   registry, cluster and service names, GCP identity, Vercel project id).
   Environment secrets only for third-party tokens, from Pulumi secret config.
 - Where the stack owns them (`github.ownsRulesets`), the repository rulesets:
   `main` needs a reviewed pull request (stale reviews dismissed, last-push
   approval), the required status checks, linear history, no force pushes and no
-  deletion; release tags (`v*`, `rc-*`) cannot be moved or deleted.
+  deletion; release tags (`v*`, `rc-*`) cannot be moved or deleted by anyone,
+  and only the `releaseTagCreators` teams may create them. Creation is its own
+  ruleset: a bypass actor skips every rule of a ruleset, so the creators'
+  bypass must not also let them move or delete a release. (GitHub Docs,
+  "Available rules for rulesets": "Restrict creations"; REST "Create a
+  repository ruleset": `bypass_actors` with `actor_type: Team`.)
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ class GithubDeliveryArgs:
 
     - `settings`: the repository, the stack's environment (and the earlier approval
       environment), whether this stack owns the rulesets, their required checks
-      and approvals (1-6).
+      and approvals (1-6), and the teams that may create release tags
+      (`release_tag_creators`, required with the rulesets).
     - `variables`: name -> value, environment variables of the stack's environment;
       `secrets`: name -> value, environment secrets (always passed as Pulumi
       secrets); `repository_variables`: name -> value, repository-wide variables.
@@ -198,3 +206,40 @@ class GithubDelivery(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        invoke = pulumi.InvokeOptions(parent=self)
+        github.RepositoryRuleset(
+            f"{name}-release-tag-creation",
+            name="release-tag-creation",
+            repository=settings.repository,
+            target="tag",
+            enforcement="active",
+            conditions=github.RepositoryRulesetConditionsArgs(
+                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                    includes=list(RELEASE_TAGS), excludes=[]
+                )
+            ),
+            rules=github.RepositoryRulesetRulesArgs(creation=True),
+            bypass_actors=[
+                github.RepositoryRulesetBypassActorArgs(
+                    actor_id=github.get_team_output(slug=team, opts=invoke).id.apply(int),
+                    actor_type="Team",
+                    bypass_mode="always",
+                )
+                for team in settings.release_tag_creators
+            ],
+            opts=child,
+        )
+
+
+def build_if_managed(
+    name: str, args: GithubDeliveryArgs, provider: github.Provider | None
+) -> GithubDelivery | None:
+    """This stack's GitHub delivery objects, unless config leaves GitHub alone (no provider)."""
+    if provider is None:
+        return None
+    return GithubDelivery(name, args, opts=pulumi.ResourceOptions(providers=[provider]))
+
+
+def environment_name(delivery: GithubDelivery | None) -> str | None:
+    """The stack's GitHub environment, for the stack outputs (None without GitHub)."""
+    return None if delivery is None else delivery.environment_name

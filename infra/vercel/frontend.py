@@ -111,12 +111,16 @@ def build_if_managed(
     name: str,
     cfg: VercelConfig,
     variables: Mapping[str, pulumi.Input[str]],
-    opts: pulumi.ResourceOptions,
+    provider: vercel.Provider | None,
 ) -> VercelFrontend | None:
     """This stack's share of the Vercel frontend, unless config leaves Vercel alone."""
-    if not cfg.manage:
+    if not cfg.manage or provider is None:
         return None
-    return VercelFrontend(name, VercelFrontendArgs(settings=cfg, variables=variables), opts=opts)
+    return VercelFrontend(
+        name,
+        VercelFrontendArgs(settings=cfg, variables=variables),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
 
 
 def github_variables(frontend: VercelFrontend | None) -> dict[str, pulumi.Input[str]]:
