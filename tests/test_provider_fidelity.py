@@ -112,22 +112,28 @@ def test_the_first_deployed_stack_owns_the_vercel_project(
         ]
 
 
+def _with_vercel(stack: str, **changes: object) -> dict[str, object]:
+    """The stack's raw config with its `aevon:vercel` section changed."""
+    from offline.engine import stack_config, stack_file
+
+    raw: dict[str, object] = dict(stack_config(stack)[0])
+    raw["aevon:vercel"] = {**stack_file(stack)["config"]["aevon:vercel"], **changes}
+    return raw
+
+
 def test_a_stack_reading_a_project_a_later_stack_creates_is_refused() -> None:
     import pytest
 
     from infra.config import ConfigError, parse
-    from offline.engine import STACKS, stack_config, stack_file
+    from offline.engine import STACKS, stack_config
     from offline.ownership import check_single_ownership
 
-    def vercel(stack: str, **changes: object) -> dict[str, object]:
-        raw: dict[str, object] = dict(stack_config(stack)[0])
-        raw["aevon:vercel"] = {**stack_file(stack)["config"]["aevon:vercel"], **changes}
-        return raw
-
     configs = {s: parse("aevon", s, stack_config(s)[0]) for s in STACKS}
-    configs["dev"] = parse("aevon", "dev", vercel("dev", ownsProject=False, gitRepository=None))
+    configs["dev"] = parse(
+        "aevon", "dev", _with_vercel("dev", ownsProject=False, gitRepository=None)
+    )
     configs["prod"] = parse(
-        "aevon", "prod", vercel("prod", ownsProject=True, gitRepository="aevon-os/aevon-web")
+        "aevon", "prod", _with_vercel("prod", ownsProject=True, gitRepository="aevon-os/aevon-web")
     )
     with pytest.raises(
         ConfigError,
@@ -143,20 +149,15 @@ def test_only_a_stack_on_the_promotes_from_chain_counts_as_deployed_before() -> 
     import pytest
 
     from infra.config import ConfigError, parse
-    from offline.engine import STACKS, stack_config, stack_file
+    from offline.engine import STACKS, stack_config
     from offline.ownership import check_single_ownership
 
-    def with_vercel(stack: str, **changes: object) -> dict[str, object]:
-        raw: dict[str, object] = dict(stack_config(stack)[0])
-        raw["aevon:vercel"] = {**stack_file(stack)["config"]["aevon:vercel"], **changes}
-        return raw
-
     configs = {s: parse("aevon", s, stack_config(s)[0]) for s in STACKS}
-    configs["dev"] = parse("aevon", "dev", with_vercel("dev", manage=False))
+    configs["dev"] = parse("aevon", "dev", _with_vercel("dev", manage=False))
     configs["staging"] = parse(
         "aevon",
         "staging",
-        with_vercel("staging", ownsProject=True, gitRepository="aevon-os/aevon-web"),
+        _with_vercel("staging", ownsProject=True, gitRepository="aevon-os/aevon-web"),
     )
     configs["prod"] = parse(
         "aevon", "prod", {**stack_config("prod")[0], "aevon:promotesFrom": "dev"}

@@ -190,17 +190,18 @@ class GithubDelivery(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        release_tags = github.RepositoryRulesetConditionsArgs(
+            ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                includes=list(RELEASE_TAGS), excludes=[]
+            )
+        )
         github.RepositoryRuleset(
             f"{name}-release-tags",
             name="release-tags",
             repository=settings.repository,
             target="tag",
             enforcement="active",
-            conditions=github.RepositoryRulesetConditionsArgs(
-                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
-                    includes=list(RELEASE_TAGS), excludes=[]
-                )
-            ),
+            conditions=release_tags,
             rules=github.RepositoryRulesetRulesArgs(
                 deletion=True, non_fast_forward=True, update=True
             ),
@@ -213,11 +214,7 @@ class GithubDelivery(pulumi.ComponentResource):
             repository=settings.repository,
             target="tag",
             enforcement="active",
-            conditions=github.RepositoryRulesetConditionsArgs(
-                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
-                    includes=list(RELEASE_TAGS), excludes=[]
-                )
-            ),
+            conditions=release_tags,
             rules=github.RepositoryRulesetRulesArgs(creation=True),
             bypass_actors=[
                 github.RepositoryRulesetBypassActorArgs(
