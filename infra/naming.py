@@ -37,6 +37,19 @@ def name_tag(logical: str) -> dict[str, str]:
 PROTECTION_TAG = "Protection"
 
 
+def identity_tags() -> dict[str, str]:
+    """Project, Environment and ManagedBy: which stack a resource belongs to.
+
+    Part of `default_tags`; written out where the provider's default tags do not reach
+    (what an Auto Scaling group launches from its launch template).
+    """
+    return {
+        "Project": pulumi.get_project(),
+        "Environment": pulumi.get_stack(),
+        "ManagedBy": MANAGED_BY,
+    }
+
+
 def default_tags(owner: str, cost_center: str, protected: bool) -> dict[str, str]:
     """Tags every taggable AWS resource carries, applied once by the provider.
 
@@ -44,9 +57,7 @@ def default_tags(owner: str, cost_center: str, protected: bool) -> dict[str, str
     and the policy pack's production rules key on it, never on the stack's name.
     """
     return {
-        "Project": pulumi.get_project(),
-        "Environment": pulumi.get_stack(),
-        "ManagedBy": MANAGED_BY,
+        **identity_tags(),
         "Owner": owner,
         "CostCenter": cost_center,
         PROTECTION_TAG: "protected" if protected else "standard",

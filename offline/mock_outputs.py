@@ -292,6 +292,17 @@ AWS: dict[str, Row] = {
         arn=("application-autoscaling", "ScalableTarget"),
         name_input=None,
     ),
+    "aws:autoscaling/group:Group": Row(
+        # The provider's id is the group's name.
+        id="{name}",
+        outputs={
+            "arn": "arn:aws:autoscaling:{region}:{account}:autoScalingGroup:{uuid}:"
+            "autoScalingGroupName/{name}",
+            "availabilityZones": lambda c: [f"{c.region}a"],
+            "predictedCapacity": 0,
+        },
+        arn=("autoscaling", "autoScalingGroup"),
+    ),
     "aws:cloudwatch/logGroup:LogGroup": Row(
         id="{name}",
         outputs={"arn": _regional("logs", "log-group:{name}")},
@@ -334,12 +345,37 @@ AWS: dict[str, Row] = {
         arn=("ec2", "internet-gateway"),
         name_input=None,
     ),
+    "aws:ec2/launchTemplate:LaunchTemplate": Row(
+        id="lt-{h17}",
+        outputs={
+            "arn": _regional("ec2", "launch-template/{id}"),
+            # A new template's first version is 1 (EC2 API Reference, CreateLaunchTemplate).
+            "latestVersion": 1,
+            "defaultVersion": 1,
+        },
+        arn=("ec2", "launch-template"),
+    ),
     "aws:ec2/natGateway:NatGateway": Row(
         id="nat-{h17}",
         outputs={
             "publicIp": lambda c: f"3.{int(c.h(2), 16)}.{int(c.h(4)[2:], 16)}.10",
             "privateIp": lambda c: f"10.0.{int(c.h(2), 16)}.{int(c.h(4)[2:], 16)}",
         },
+        name_input=None,
+    ),
+    "aws:ec2/networkInterface:NetworkInterface": Row(
+        id="eni-{h17}",
+        outputs={
+            "arn": _regional("ec2", "network-interface/{id}"),
+            "privateIp": lambda c: f"10.0.{int(c.h(2), 16)}.{int(c.h(4)[2:], 16)}",
+            "privateDnsName": lambda c: (
+                f"ip-10-0-{int(c.h(2), 16)}-{int(c.h(4)[2:], 16)}.ec2.internal"
+            ),
+            "macAddress": lambda c: ":".join(c.h(12)[i : i + 2] for i in range(0, 12, 2)),
+            "ownerId": "{account}",
+            "interfaceType": "interface",
+        },
+        arn=("ec2", "network-interface"),
         name_input=None,
     ),
     "aws:ec2/route:Route": Row(
@@ -486,6 +522,15 @@ AWS: dict[str, Row] = {
             "attachmentCount": 0,
         },
         arn=("iam", "policy"),
+    ),
+    "aws:iam/instanceProfile:InstanceProfile": Row(
+        id="{name}",
+        outputs={
+            "arn": "arn:aws:iam::{account}:instance-profile/{name}",
+            "uniqueId": lambda c: "AIPA" + c.alnum(17, upper=True),
+            "createDate": "2026-01-01T00:00:00Z",
+        },
+        arn=("iam", "instance-profile"),
     ),
     "aws:iam/role:Role": Row(
         id="{name}",

@@ -236,6 +236,21 @@ def _ecs_hardened(s: Subject) -> Iterable[str]:
         yield "execution role and task role must differ"
 
 
+# ----------------------------------------------------------------- EC2 (the NAT instance)
+def _launch_template_hardened(s: Subject) -> Iterable[str]:
+    metadata = s.get("metadataOptions") or {}
+    if metadata.get("httpTokens") != "required":
+        yield "instance metadata must require IMDSv2 tokens (metadataOptions.httpTokens: required)"
+    if int(metadata.get("httpPutResponseHopLimit") or 1) > 1:
+        yield "the metadata hop limit must be 1 (no container or forwarded hop reaches IMDS)"
+    if s.get("keyName"):
+        yield f"key pair {s.get('keyName')!r}: instances get no SSH key"
+    for device in s.get("blockDeviceMappings") or []:
+        ebs = device.get("ebs") or {}
+        if ebs and str(ebs.get("encrypted")).lower() != "true":
+            yield f"volume {device.get('deviceName')}: must be encrypted"
+
+
 # ----------------------------------------------------------------- Lambda
 def _lambda_tracing(s: Subject) -> Iterable[str]:
     if (s.get("tracingConfig") or {}).get("mode") != "Active":
@@ -417,6 +432,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ecs-no-public-ip", "ECS tasks get no public IP. Mirrors Checkov CKV_AWS_333.", "high", "mandatory", ("aws:ecs/service:Service",), _ecs_no_public_ip),
     Rule("ecs-secrets-value-from", "Container secrets come only through secrets/valueFrom. Mirrors Trivy AVD-AWS-0036.", "critical", "mandatory", ("aws:ecs/taskDefinition:TaskDefinition",), _ecs_secrets_value_from),
     Rule("ecs-task-hardened", "Containers: read-only root, non-root, unprivileged, separate roles. Mirrors Checkov CKV_AWS_336 and CKV_AWS_249.", "high", "mandatory", ("aws:ecs/taskDefinition:TaskDefinition",), _ecs_hardened),
+    Rule("ec2-launch-template-hardened", "Launched instances: IMDSv2 only with hop limit 1, no key pair, encrypted volumes. Mirrors Checkov CKV_AWS_79 and CKV_AWS_341; volumes and keys: the EC2 User Guide's security best practices.", "high", "mandatory", ("aws:ec2/launchTemplate:LaunchTemplate",), _launch_template_hardened),
     Rule("lambda-tracing", "Lambda functions are traced with X-Ray. Mirrors Checkov CKV_AWS_50.", "low", "advisory", ("aws:lambda/function:Function",), _lambda_tracing),
     Rule("lambda-dead-letter-queue", "Lambda functions have a dead-letter queue. Mirrors Checkov CKV_AWS_116.", "low", "advisory", ("aws:lambda/function:Function",), _lambda_dlq),
     Rule("lambda-no-secret-env", "Lambda environments carry no secrets. Mirrors Checkov CKV_AWS_45.", "critical", "mandatory", ("aws:lambda/function:Function",), _lambda_env_secrets),

@@ -2,8 +2,9 @@
 
 Runs the real program under the mock engine (like the tests), then prices what
 it registered: the resources that cost money while nothing happens (NAT
-gateways, public IPv4 addresses, database capacity at its minimum, cache nodes,
-keys, secrets, alarms, and, once compute lands, the ALB and the minimum tasks).
+gateways or the NAT instance and its volume, public IPv4 addresses, database
+capacity at its minimum, cache nodes, keys, secrets, alarms, the ALB, the minimum
+tasks, Container Insights metrics and the GKE cluster fee).
 Traffic-driven charges (data processed, requests, storage growth, log ingestion)
 are left out: they are zero at idle and scale with use.
 
@@ -56,6 +57,14 @@ FARGATE_SPOT_GB_HOUR = 0.00137
 INSIGHTS_METRIC_MONTH = 0.30
 INSIGHTS_METRICS_PER_CLUSTER = 8
 INSIGHTS_METRICS_PER_SERVICE = 9
+# EC2 on-demand Linux instance-hours (the NAT instance's Graviton types) and gp3 storage.
+EC2_INSTANCE_HOUR = {
+    "t4g.nano": 0.0042,
+    "t4g.micro": 0.0084,
+    "t4g.small": 0.0168,
+    "t4g.medium": 0.0336,
+}
+EBS_GP3_GB_MONTH = 0.08
 # GKE charges a management fee per cluster (Autopilot and Standard alike); Autopilot bills
 # pods by request, so an empty cluster costs the fee alone. The free-tier credit
 # ($74.40/month per billing account) is not subtracted.
@@ -140,6 +149,38 @@ def _fargate_lines(inv: Inventory) -> Iterable[Line]:
             )
 
 
+def _group_lines(inv: Inventory) -> Iterable[Line]:
+    """Auto Scaling groups (the NAT instance's) at their desired capacity: per instance the
+    launch template's type, its root volume and, with a public address, one public IPv4."""
+    templates = {t.id: t for t in inv.of_type("aws:ec2/launchTemplate:LaunchTemplate")}
+    for group in inv.of_type("aws:autoscaling/group:Group"):
+        template = templates[group.input("launchTemplate")["id"]]
+        count = int(group.input("desiredCapacity") or group.input("minSize"))
+        instance_type = template.input("instanceType")
+        if instance_type not in EC2_INSTANCE_HOUR:
+            raise KeyError(f"no list price for {instance_type}; add it to EC2_INSTANCE_HOUR")
+        yield Line(
+            "EC2 instances",
+            count,
+            f"x {instance_type}",
+            count * EC2_INSTANCE_HOUR[instance_type] * HOURS_PER_MONTH,
+        )
+        gib = count * sum(
+            int(d["ebs"].get("volumeSize") or 0)
+            for d in template.input("blockDeviceMappings") or []
+            if d.get("ebs")
+        )
+        yield Line("EBS volumes", gib, "GB gp3", gib * EBS_GP3_GB_MONTH)
+        public = count * sum(
+            1
+            for i in template.input("networkInterfaces") or []
+            if str(i.get("associatePublicIpAddress")).lower() == "true"
+        )
+        yield Line(
+            "public IPv4 addresses", public, "x", public * PUBLIC_IPV4_HOUR * HOURS_PER_MONTH
+        )
+
+
 def _alb_lines(r: Registration) -> Iterable[Line]:
     yield Line("load balancer", 1, "ALB", ALB_HOUR * HOURS_PER_MONTH)
     # An internet-facing ALB holds a public IPv4 address in each of its subnets.
@@ -173,7 +214,7 @@ PER_RESOURCE: dict[str, Callable[[Registration], Iterable[Line]]] = {
 
 def idle_cost(inv: Inventory) -> list[Line]:
     """Cost lines of one stack, identical drivers summed."""
-    raw: list[Line] = [*_aurora_lines(inv), *_fargate_lines(inv)]
+    raw: list[Line] = [*_aurora_lines(inv), *_fargate_lines(inv), *_group_lines(inv)]
     for r in inv.registrations:
         raw.extend(PER_RESOURCE.get(r.type, lambda _r: [])(r))
     merged: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])

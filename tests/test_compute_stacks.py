@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -74,9 +75,13 @@ def test_no_iam_policy_allows_wildcard_actions(inventory: Inventory) -> None:
 
 def test_only_the_load_balancer_admits_the_internet_on_80_and_443(inventory: Inventory) -> None:
     alb_sg = inventory.by_name("public-sg").id
+    vpc = ipaddress.ip_network(inventory.outputs["vpcCidr"])
     for rule in inventory.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
         assert rule.input("description"), f"{rule.urn} has no description"
-        if rule.input("cidrIpv4") or rule.input("cidrIpv6"):
+        if rule.input("cidrIpv6") or (
+            rule.input("cidrIpv4")
+            and not ipaddress.ip_network(rule.input("cidrIpv4")).subnet_of(vpc)  # type: ignore[arg-type]
+        ):
             assert rule.input("securityGroupId") == alb_sg, rule.urn
             assert rule.input("fromPort") in (80, 443), rule.urn
     for rule in inventory.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):

@@ -50,7 +50,8 @@ def test_real_stack_files_parse(stack: str) -> None:
 def test_values_are_typed() -> None:
     cfg = parse("aevon", "dev", _raw())
     assert cfg.network.cidr == ipaddress.IPv4Network("10.10.0.0/16")
-    assert cfg.network.nat is NatStrategy.SINGLE
+    assert cfg.network.nat is NatStrategy.INSTANCE
+    assert cfg.network.nat_instance == "t4g.nano"
     assert cfg.protect_stateful_resources is False
 
 
@@ -84,7 +85,19 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
         "nat-unknown",
         {"aevon:network": _network(nat="two")},
         "aevon:network.nat",
-        "'none', 'single' or 'per_az'",
+        "'none', 'single', 'per_az' or 'instance'",
+    ),
+    (
+        "nat-instance-not-graviton",
+        {"aevon:network": _network(natInstanceType="t3.nano")},
+        "aevon:network.natInstanceType",
+        "Graviton (arm64) instance type",
+    ),
+    (
+        "nat-instance-type-without-an-instance",
+        {"aevon:network": _network(nat="single", natInstanceType="t4g.micro")},
+        "aevon:network",
+        "applies only with nat: instance",
     ),
     (
         "cidr-not-a-cidr",

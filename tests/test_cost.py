@@ -5,15 +5,31 @@ from __future__ import annotations
 from offline.engine import ROOT, STACKS, Inventory
 from scripts.cost import idle_cost, markdown, total
 
-DEV_BUDGET_PER_MONTH = 90.0
+DEV_BUDGET_PER_MONTH = 60.0  # issue 16: dev idles under $60 a month
 
 
 def test_dev_idle_cost_is_within_budget(inventories: dict[str, Inventory]) -> None:
     lines = idle_cost(inventories["dev"])
     assert total(lines) < DEV_BUDGET_PER_MONTH, lines
     drivers = {line.driver: line for line in lines}
-    assert drivers["NAT gateways"].quantity == 1, "dev shares one NAT gateway"
+    assert "NAT gateways" not in drivers, "dev's egress is a NAT instance, not a gateway"
+    assert (drivers["EC2 instances"].quantity, drivers["EC2 instances"].unit) == (1, "x t4g.nano")
+    assert drivers["EBS volumes"].quantity == 8
     assert drivers["Aurora capacity at minimum"].monthly == 0
+
+
+def test_every_public_address_is_counted(inventories: dict[str, Inventory]) -> None:
+    """One per ALB subnet, one per Elastic IP (the NAT gateways') and one per instance
+    launched with a public address (the NAT instance's primary interface)."""
+    for stack, inventory in inventories.items():
+        (alb,) = inventory.of_type("aws:lb/loadBalancer:LoadBalancer")
+        expected = len(alb.input("subnets")) + len(inventory.of_type("aws:ec2/eip:Eip"))
+        expected += sum(
+            int(g.input("desiredCapacity"))
+            for g in inventory.of_type("aws:autoscaling/group:Group")
+        )
+        drivers = {line.driver: line for line in idle_cost(inventory)}
+        assert drivers["public IPv4 addresses"].quantity == expected, stack
 
 
 def test_prod_pays_for_redundancy_not_for_idle_capacity(inventories: dict[str, Inventory]) -> None:

@@ -54,7 +54,10 @@ def test_physical_names_and_name_tags_carry_project_and_stack(inventory: Invento
         # AWS names; GitHub, Vercel and GCP objects live in their own (per-stack) namespaces.
         if r.type in NOT_PHYSICAL_NAMES or not r.type.startswith("aws:"):
             continue
-        labels = [r.input("name"), (r.input("tags") or {}).get("Name")]
+        tags = r.input("tags") or {}
+        if isinstance(tags, list):  # an Auto Scaling group's [{key, value, ...}]
+            tags = {t["key"]: t["value"] for t in tags}
+        labels = [r.input("name"), tags.get("Name")]
         for label in (x for x in labels if isinstance(x, str)):
             named += 1
             assert f"aevon-{inventory.stack}" in label, f"{r.urn}: {label!r}"
@@ -67,19 +70,26 @@ def test_every_resource_is_inside_a_component(inventory: Inventory) -> None:
         assert r.parent in components, f"{r.urn} is not parented to a component"
 
 
-@pytest.mark.parametrize(
-    ("stack", "az_count", "nat_gateways"),
-    [("dev", 2, 1), ("staging", 3, 3), ("prod", 3, 3)],
-)
-def test_network_shape_per_environment(
-    inventories: dict[str, Inventory], stack: str, az_count: int, nat_gateways: int
+def test_network_shape_follows_the_stack_file(inventory: Inventory) -> None:
+    """Subnets per AZ, and the NAT the stack file asks for: gateways (single: 1, per_az: one
+    per AZ) or one NAT instance (dev: `nat: instance`)."""
+    network = stack_file(inventory.stack)["config"]["aevon:network"]
+    az_count, nat = network["azCount"], network["nat"]
+    gateways = {"none": 0, "single": 1, "per_az": az_count, "instance": 0}[nat]
+    assert len(inventory.of_type("aws:ec2/subnet:Subnet")) == 3 * az_count
+    assert len(inventory.of_type("aws:ec2/natGateway:NatGateway")) == gateways
+    groups = inventory.of_type("aws:autoscaling/group:Group")
+    assert len(groups) == (1 if nat == "instance" else 0)
+    assert len(inventory.outputs["privateSubnetIds"]) == az_count
+    assert len(set(inventory.outputs["availabilityZones"])) == az_count
+
+
+def test_dev_idles_on_a_nat_instance_and_the_protected_stacks_keep_a_gateway_per_az(
+    inventories: dict[str, Inventory],
 ) -> None:
-    inv = inventories[stack]
-    subnets = inv.of_type("aws:ec2/subnet:Subnet")
-    assert len(subnets) == 3 * az_count
-    assert len(inv.of_type("aws:ec2/natGateway:NatGateway")) == nat_gateways
-    assert len(inv.outputs["privateSubnetIds"]) == az_count
-    assert len(set(inv.outputs["availabilityZones"])) == az_count
+    assert stack_file("dev")["config"]["aevon:network"]["nat"] == "instance"
+    for stack in ("staging", "prod"):
+        assert len(inventories[stack].of_type("aws:ec2/natGateway:NatGateway")) == 3, stack
 
 
 def test_flow_log_retention_comes_from_the_stack_file(inventory: Inventory) -> None:

@@ -292,9 +292,53 @@ class CiIdentity(pulumi.ComponentResource):
                             "rds.amazonaws.com",
                             "elasticloadbalancing.amazonaws.com",
                             "ecs.application-autoscaling.amazonaws.com",
+                            "autoscaling.amazonaws.com",
                         ]
                     }
                 },
+            },
+            {
+                # The NAT instance's group of one (network.nat: instance), by name prefix.
+                "Sid": "ManageOnlyTheStacksAutoScalingGroups",
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:CreateAutoScalingGroup",
+                    "autoscaling:UpdateAutoScalingGroup",
+                    "autoscaling:DeleteAutoScalingGroup",
+                    "autoscaling:CreateOrUpdateTags",
+                    "autoscaling:DeleteTags",
+                ],
+                "Resource": pulumi.Output.format(
+                    "arn:aws:autoscaling:{0}:{1}:autoScalingGroup:*:autoScalingGroupName/{2}-*",
+                    region,
+                    account,
+                    prefix,
+                ),
+            },
+            {
+                # Describe calls take only "*" (service authorization reference).
+                "Sid": "DescribeAutoScalingInItsRegion",
+                "Effect": "Allow",
+                "Action": ["autoscaling:Describe*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            },
+            {
+                # The NAT instance's profile (network.nat: instance), by name prefix.
+                "Sid": "ManageOnlyTheStacksInstanceProfiles",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:CreateInstanceProfile",
+                    "iam:DeleteInstanceProfile",
+                    "iam:GetInstanceProfile",
+                    "iam:AddRoleToInstanceProfile",
+                    "iam:RemoveRoleFromInstanceProfile",
+                    "iam:TagInstanceProfile",
+                    "iam:UntagInstanceProfile",
+                ],
+                "Resource": pulumi.Output.format(
+                    "arn:aws:iam::{0}:instance-profile/{1}-*", account, prefix
+                ),
             },
             {
                 "Sid": "DnsRecordsForCertificatesAndAliases",

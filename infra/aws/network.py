@@ -1,7 +1,8 @@
 """`Network`: the VPC every AWS component lives in.
 
 Per AZ, three tiers of subnet:
-- public: the ALB and the NAT gateways; a route to the internet gateway;
+- public: the ALB and the NAT gateways (or the NAT instance); a route to the
+  internet gateway;
 - private (application): Fargate tasks and the Lambda; egress through NAT, as the
   NAT strategy says;
 - isolated (data): Aurora and ElastiCache; no route to or from the internet.
@@ -20,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.nat_instance import NatInstance, NatInstanceArgs
 from infra.aws.policy_documents import service_trust
 from infra.config import NatStrategy, NetworkConfig
 
@@ -60,8 +62,9 @@ class NetworkArgs:
     """What the `Network` is built from.
 
     - `settings`: the stack's `network` section: `cidr` (an RFC 1918 IPv4 block,
-      /16 to /20), `az_count` (2-6 availability zones), `nat` (none, single or
-      per_az) and `flow_logs.retention_days` (days; a CloudWatch Logs period).
+      /16 to /20), `az_count` (2-6 availability zones), `nat` (none, single,
+      per_az or instance, with `nat_instance` its type) and
+      `flow_logs.retention_days` (days; a CloudWatch Logs period).
     - `flow_log_kms_key_arn`: the stack's KMS key ARN for the flow-log group, or
       None for CloudWatch Logs' own encryption.
     - `protect`: Pulumi `protect` on the flow-log group (from config).
@@ -98,6 +101,7 @@ class Network(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     isolated_subnet_ids: list[pulumi.Output[str]]
     nat_gateway_ids: list[pulumi.Output[str]]
+    nat_instance_interface_id: pulumi.Output[str] | None
     flow_log_group_name: pulumi.Output[str]
 
     def __init__(
@@ -184,6 +188,7 @@ class Network(pulumi.ComponentResource):
             NatStrategy.NONE: 0,
             NatStrategy.SINGLE: 1,
             NatStrategy.PER_AZ: settings.az_count,
+            NatStrategy.INSTANCE: 0,
         }[settings.nat]
         nat_gateways: list[aws.ec2.NatGateway] = []
         for index in range(nat_count):
@@ -205,6 +210,20 @@ class Network(pulumi.ComponentResource):
                 )
             )
 
+        # NAT instance: one, in the first AZ, behind a static interface the routes target.
+        nat_instance = None
+        if settings.nat is NatStrategy.INSTANCE:
+            nat_instance = NatInstance(
+                f"{name}-nat",
+                NatInstanceArgs(
+                    vpc_id=vpc.id,
+                    subnet_id=subnets[Tier.PUBLIC][0].id,
+                    client_cidrs=[str(cidr) for cidr in plan[Tier.PRIVATE]],
+                    instance_type=settings.nat_instance,
+                ),
+                opts=child,
+            )
+
         # Private route tables: one per AZ when each AZ has its own NAT, else one shared.
         private_rts: list[aws.ec2.RouteTable] = []
         private_rt_count = settings.az_count if settings.nat is NatStrategy.PER_AZ else 1
@@ -220,6 +239,14 @@ class Network(pulumi.ComponentResource):
                     route_table_id=rt.id,
                     destination_cidr_block="0.0.0.0/0",
                     nat_gateway_id=nat_gateways[index].id,
+                    opts=child,
+                )
+            elif nat_instance is not None:
+                aws.ec2.Route(
+                    f"{name}-private-default-{index}",
+                    route_table_id=rt.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    network_interface_id=nat_instance.network_interface_id,
                     opts=child,
                 )
         for index, subnet in enumerate(subnets[Tier.PRIVATE]):
@@ -267,6 +294,9 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = [s.id for s in subnets[Tier.PRIVATE]]
         self.isolated_subnet_ids = [s.id for s in subnets[Tier.ISOLATED]]
         self.nat_gateway_ids = [n.id for n in nat_gateways]
+        self.nat_instance_interface_id = (
+            None if nat_instance is None else nat_instance.network_interface_id
+        )
         self.flow_log_group_name = flow_log_group.name
         self.register_outputs(
             {
@@ -276,6 +306,7 @@ class Network(pulumi.ComponentResource):
                 "privateSubnetIds": self.private_subnet_ids,
                 "isolatedSubnetIds": self.isolated_subnet_ids,
                 "natGatewayIds": self.nat_gateway_ids,
+                "natInstanceInterfaceId": self.nat_instance_interface_id,
                 "flowLogGroupName": self.flow_log_group_name,
             }
         )

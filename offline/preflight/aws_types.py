@@ -281,6 +281,50 @@ def _load_balancer_attribute(key: str, render: Callable[[Any], str] = _lower_boo
     return attributes("LoadBalancerAttributes", key, render)
 
 
+def _booleans(value: Any) -> Any:
+    """The provider's "true"/"false" strings (launch template fields) as CloudFormation booleans."""
+    if isinstance(value, Mapping):
+        return {k: _booleans(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_booleans(v) for v in value]
+    return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
+
+
+def _tag_specifications(specs: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "ResourceType": spec.get("resourceType"),
+            "Tags": [{"Key": k, "Value": v} for k, v in (spec.get("tags") or {}).items()],
+        }
+        for spec in specs
+    ]
+
+
+def _template_data(name: str) -> Converter:
+    """An aws_launch_template input that CloudFormation holds in `LaunchTemplateData`."""
+    return lambda value: {"LaunchTemplateData": {name: _booleans(cfn_value(value))}}
+
+
+def _template_interfaces(interfaces: list[Mapping[str, Any]]) -> dict[str, Any]:
+    converted = []
+    for interface in interfaces:
+        entry = _booleans(cfn_value({k: v for k, v in interface.items() if k != "securityGroups"}))
+        if interface.get("securityGroups"):
+            entry["Groups"] = list(interface["securityGroups"])
+        converted.append(entry)
+    return {"LaunchTemplateData": {"NetworkInterfaces": converted}}
+
+
+def _group_template(spec: Mapping[str, Any]) -> dict[str, Any]:
+    keys = {"id": "LaunchTemplateId", "name": "LaunchTemplateName", "version": "Version"}
+    return {"LaunchTemplate": {keys[k]: str(v) for k, v in spec.items() if k in keys and v}}
+
+
+def _count(name: str) -> Converter:
+    """An Auto Scaling size: a number in Pulumi, a string of digits in CloudFormation."""
+    return lambda value: {name: str(_number(value))}
+
+
 # ---------------------------------------------------------------------------- the table
 TYPES: dict[str, TypeMap] = {
     "aws:acm/certificate:Certificate": TypeMap(
@@ -372,6 +416,20 @@ TYPES: dict[str, TypeMap] = {
             "tags": "Tags",
         },
     ),
+    "aws:autoscaling/group:Group": TypeMap(
+        "AWS::AutoScaling::AutoScalingGroup",
+        {
+            "name": "AutoScalingGroupName",
+            "minSize": _count("MinSize"),
+            "maxSize": _count("MaxSize"),
+            "desiredCapacity": _count("DesiredCapacity"),
+            "vpcZoneIdentifiers": "VPCZoneIdentifier",
+            "healthCheckType": "HealthCheckType",
+            "healthCheckGracePeriod": "HealthCheckGracePeriod",
+            "launchTemplate": _group_template,
+            "tags": lambda tags: {"Tags": cfn_value(tags)},
+        },
+    ),
     "aws:cloudwatch/logGroup:LogGroup": TypeMap(
         "AWS::Logs::LogGroup",
         {
@@ -435,12 +493,47 @@ TYPES: dict[str, TypeMap] = {
             "(AWS::EC2::VPCGatewayAttachment), whose properties are ids"
         },
     ),
+    "aws:ec2/launchTemplate:LaunchTemplate": TypeMap(
+        "AWS::EC2::LaunchTemplate",
+        {
+            "name": "LaunchTemplateName",
+            "description": "VersionDescription",
+            "imageId": _template_data("ImageId"),
+            "instanceType": _template_data("InstanceType"),
+            "iamInstanceProfile": _template_data("IamInstanceProfile"),
+            "networkInterfaces": _template_interfaces,
+            "blockDeviceMappings": _template_data("BlockDeviceMappings"),
+            "metadataOptions": _template_data("MetadataOptions"),
+            "creditSpecification": _template_data("CreditSpecification"),
+            "userData": _template_data("UserData"),
+            "tagSpecifications": lambda specs: {
+                "LaunchTemplateData": {"TagSpecifications": _tag_specifications(specs)}
+            },
+            # The template's own tags (EC2 API Reference, CreateLaunchTemplate).
+            "tags": lambda tags: {
+                "TagSpecifications": _tag_specifications(
+                    [{"resourceType": "launch-template", "tags": tags}]
+                )
+            },
+        },
+    ),
     "aws:ec2/natGateway:NatGateway": TypeMap(
         "AWS::EC2::NatGateway",
         {
             "allocationId": "AllocationId",
             "connectivityType": "ConnectivityType",
             "subnetId": "SubnetId",
+            "privateIp": "PrivateIpAddress",
+            "tags": "Tags",
+        },
+    ),
+    "aws:ec2/networkInterface:NetworkInterface": TypeMap(
+        "AWS::EC2::NetworkInterface",
+        {
+            "subnetId": "SubnetId",
+            "description": "Description",
+            "securityGroups": "GroupSet",
+            "sourceDestCheck": "SourceDestCheck",
             "privateIp": "PrivateIpAddress",
             "tags": "Tags",
         },
@@ -452,6 +545,7 @@ TYPES: dict[str, TypeMap] = {
             "destinationCidrBlock": "DestinationCidrBlock",
             "gatewayId": "GatewayId",
             "natGatewayId": "NatGatewayId",
+            "networkInterfaceId": "NetworkInterfaceId",
             "vpcEndpointId": "VpcEndpointId",
             "transitGatewayId": "TransitGatewayId",
         },
@@ -677,6 +771,11 @@ TYPES: dict[str, TypeMap] = {
             "policy": json_doc("PolicyDocument"),
         },
         {"tags": "CloudFormation's AWS::IAM::ManagedPolicy has no Tags property"},
+    ),
+    "aws:iam/instanceProfile:InstanceProfile": TypeMap(
+        "AWS::IAM::InstanceProfile",
+        {"name": "InstanceProfileName", "path": "Path", "role": wrapped("Roles")},
+        {"tags": "CloudFormation's AWS::IAM::InstanceProfile has no Tags property"},
     ),
     "aws:iam/role:Role": TypeMap(
         "AWS::IAM::Role",

@@ -141,7 +141,10 @@ def _default_tags(r: Registration, inventory: Inventory) -> str | None:
         raw = p.input("defaultTags")
         value = json.loads(raw) if isinstance(raw, str) else (raw or {})
         defaults |= set((value or {}).get("tags") or {})
-    repeated = sorted(set(r.input("tags") or {}) & defaults)
+    tags = r.input("tags") or {}
+    if isinstance(tags, list):  # an Auto Scaling group's tags: [{key, value, ...}]
+        tags = {str(t.get("key")): t.get("value") for t in tags if isinstance(t, dict)}
+    repeated = sorted(set(tags) & defaults)
     return f"tags repeat the provider's default tags {repeated}" if repeated else None
 
 

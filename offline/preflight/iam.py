@@ -504,6 +504,27 @@ NOT_NEEDED: dict[tuple[str, str], tuple[str, Callable[[Registration], bool]]] = 
         lambda r: r.input("vpcEndpointType") in ("ServiceNetwork", "Resource")),
     ("AWS::EC2::VPCEndpoint", "vpce:AllowMultiRegion"): (
         "a cross-region endpoint (ServiceRegion)", _input_set("serviceRegion")),
+    # An Auto Scaling group (the NAT instance's) with no load balancers, traffic sources,
+    # lifecycle hooks, notifications, instance refresh, metrics or suspended processes.
+    ("AWS::AutoScaling::AutoScalingGroup", "vpc-lattice:*"): (
+        "VPC Lattice traffic sources", _input_set("trafficSources")),
+    ("AWS::AutoScaling::AutoScalingGroup", "managed-fleets:*"): (
+        "a group managed by a managed fleet", lambda r: False),
+    ("AWS::AutoScaling::AutoScalingGroup", "autoscaling:*LoadBalancer*"): (
+        "load balancers or target groups",
+        _input_set("loadBalancers", "targetGroupArns")),
+    ("AWS::AutoScaling::AutoScalingGroup", "autoscaling:*TrafficSources"): (
+        "traffic sources", _input_set("trafficSources")),
+    ("AWS::AutoScaling::AutoScalingGroup", "autoscaling:*LifecycleHook"): (
+        "lifecycle hooks", _input_set("initialLifecycleHooks")),
+    ("AWS::AutoScaling::AutoScalingGroup", "autoscaling:*NotificationConfiguration"): (
+        "notifications (a separate aws.autoscaling.Notification in Pulumi)", lambda r: False),
+    ("AWS::AutoScaling::AutoScalingGroup", "autoscaling:*InstanceRefresh"): (
+        "instance refresh", _input_set("instanceRefresh")),
+    ("AWS::AutoScaling::AutoScalingGroup", "autoscaling:*MetricsCollection"): (
+        "group metrics collection", _input_set("enabledMetrics")),
+    ("AWS::AutoScaling::AutoScalingGroup", "autoscaling:*Processes"): (
+        "suspended scaling processes", _input_set("suspendedProcesses")),
 }  # fmt: skip
 
 
@@ -529,8 +550,33 @@ def _arns_in(value: Any) -> Iterable[str]:
 
 HANDLERS = ("create", "read", "update", "delete")
 
+RESOLVE_SSM = "resolve:ssm:"
 
-def resource_calls(r: Registration, *, read_only: bool) -> tuple[list[Call], list[str]]:
+
+def _resolved_parameters(r: Registration, region: str) -> list[Call]:
+    """A launch template whose image is `resolve:ssm:<parameter>`: whoever creates it (and
+    the group that launches from it) must be allowed ssm:GetParameters on that parameter,
+    which EC2 validates (Amazon EC2 Auto Scaling User Guide, "Use AWS Systems Manager
+    parameters instead of AMI IDs in launch templates"). AWS's public parameters
+    (`/aws/service/...`) have no account in their ARN."""
+    image = r.input("imageId")
+    if not isinstance(image, str) or not image.startswith(RESOLVE_SSM):
+        return []
+    name = image.removeprefix(RESOLVE_SSM).split(":")[0].lstrip("/")
+    account = "" if name.startswith("aws/service/") else str(r.outputs.get("arn", "")).split(":")[4]
+    why = f"EC2 resolves {r.name}'s image from parameter /{name}"
+    return [Call("ssm:GetParameters", f"arn:aws:ssm:{region}:{account}:parameter/{name}", why)]
+
+
+# Calls a resource needs beyond its CloudFormation handlers' lists, by type.
+EXTRA_CALLS: dict[str, Callable[[Registration, str], list[Call]]] = {
+    "aws:ec2/launchTemplate:LaunchTemplate": _resolved_parameters,
+}
+
+
+def resource_calls(
+    r: Registration, *, read_only: bool, region: str = "us-east-1"
+) -> tuple[list[Call], list[str]]:
     """The calls the type's handlers make for one resource, and actions the reference lacks."""
     table = TYPES.get(r.type)
     if table is None or table.cfn_type is None:
@@ -541,7 +587,7 @@ def resource_calls(r: Registration, *, read_only: bool) -> tuple[list[Call], lis
     context = {}
     if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         context["iam:PolicyARN"] = str(r.input("policyArn"))
-    calls: list[Call] = []
+    calls: list[Call] = [] if read_only else EXTRA_CALLS.get(r.type, lambda *_: [])(r, region)
     unknown: list[str] = []
     permissions = handler_permissions(table.cfn_type)
     for handler in ("read",) if read_only else HANDLERS:
@@ -633,7 +679,7 @@ def needed_calls(
     for r in inventory.custom():
         if not r.type.startswith("aws:"):
             continue
-        found, missing = resource_calls(r, read_only=r.urn in owned)
+        found, missing = resource_calls(r, read_only=r.urn in owned, region=deploy.region)
         calls += [(r.urn, c) for c in found]
         unknown += [f"{r.type}: {a}" for a in missing]
     return calls, sorted(set(unknown))

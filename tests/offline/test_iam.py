@@ -265,6 +265,39 @@ def test_a_resource_handler_the_role_cannot_run_is_an_error() -> None:
     )
 
 
+def test_a_launch_template_resolving_its_image_needs_get_parameters() -> None:
+    """EC2 validates a `resolve:ssm:` image with the creator's ssm:GetParameters on the
+    parameter (AWS's public ones have no account in their ARN)."""
+    parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+    template = Registration.fixture(
+        "aws:ec2/launchTemplate:LaunchTemplate", "nat-template",
+        {"name": "nat", "imageId": f"resolve:ssm:{parameter}", "instanceType": "t4g.nano"},
+        outputs={"arn": f"arn:aws:ec2:us-east-1:{ACCOUNT}:launch-template/lt-0123456789abcdef0"},
+    )  # fmt: skip
+    ec2 = {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}
+    found = _findings(
+        _deploy_inventory([READ_SELF, ec2], None, template, invokes=()), "iam-deploy-role-grants"
+    )
+    assert found == [
+        "ci-deploy-role cannot call ssm:GetParameters on "
+        f"arn:aws:ssm:us-east-1::parameter{parameter} "
+        f"(EC2 resolves nat-template's image from parameter {parameter}): "
+        "no statement of the role's policies allows it. Grant it in ci-deploy-policy"
+    ]
+    public = {
+        "Effect": "Allow",
+        "Action": "ssm:GetParameters",
+        "Resource": "arn:aws:ssm:us-east-1::parameter/aws/service/*",
+    }
+    assert (
+        _findings(
+            _deploy_inventory([READ_SELF, ec2, public], None, template, invokes=()),
+            "iam-deploy-role-grants",
+        )
+        == []
+    )
+
+
 def test_the_stacks_lookups_are_all_explained(inventories: dict[str, Inventory]) -> None:
     for inventory in inventories.values():
         _calls, unexplained = iam.lookup_calls(inventory, "us-east-1", ACCOUNT)

@@ -99,6 +99,10 @@ CASES: dict[str, tuple[Subject, Subject]] = {
     "ecs-no-public-ip": (S(SERVICE, networkConfiguration={"assignPublicIp": True}), S(SERVICE, networkConfiguration={"assignPublicIp": False})),
     "ecs-secrets-value-from": (S(TASK, containerDefinitions=_containers(environment=[{"name": "DB_PASSWORD", "value": "x"}])), S(TASK, containerDefinitions=_containers(secrets=[{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:1:secret:s"}]))),
     "ecs-task-hardened": (S(TASK, containerDefinitions=_containers(user="root")), S(TASK, containerDefinitions=_containers(), executionRoleArn="a", taskRoleArn="b")),
+    "ec2-launch-template-hardened": (
+        S("aws:ec2/launchTemplate:LaunchTemplate", metadataOptions={"httpTokens": "optional"}, keyName="ops", blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]),
+        S("aws:ec2/launchTemplate:LaunchTemplate", metadataOptions={"httpTokens": "required", "httpPutResponseHopLimit": 1}, blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}]),
+    ),
     "lambda-tracing": (S(FN, tracingConfig={"mode": "PassThrough"}), S(FN, tracingConfig={"mode": "Active"})),
     "lambda-dead-letter-queue": (S(FN), S(FN, deadLetterConfig={"targetArn": "arn:q"})),
     "lambda-no-secret-env": (S(FN, environment={"variables": {"API_TOKEN": "x"}}), S(FN, environment={"variables": {"QUEUE_URL": "u"}})),
