@@ -135,6 +135,25 @@ def _pool_version(r: Registration, _: Inventory) -> str | None:
     return "a node pool's version is set, or auto-upgrade is off"
 
 
+def _never_set(prop: str) -> Callable[[Registration, Inventory], str | None]:
+    def broken(r: Registration, _: Inventory) -> str | None:
+        return (
+            f"{prop} is set: the next up would undo what the cloud did" if r.input(prop) else None
+        )
+
+    return broken
+
+
+def _image_resolved_at_launch(r: Registration, _: Inventory) -> str | None:
+    image = str(r.input("imageId") or "")
+    if image.startswith("resolve:ssm:"):
+        return None
+    return (
+        f"imageId {image!r} is fixed: a replacement boots an image AWS has since patched, "
+        "and reading the newest one at preview time churns the template on every release"
+    )
+
+
 def _default_tags(r: Registration, inventory: Inventory) -> str | None:
     defaults: set[str] = set()
     for p in inventory.of_type("pulumi:providers:aws"):
@@ -233,6 +252,27 @@ ROWS: list[CloudManaged] = [
         "never set; auto-upgrade on",
         "Google Cloud GKE 'Auto-upgrading nodes'",
         _pool_version,
+    ),
+    CloudManaged(
+        "aws:ec2/networkInterface:NetworkInterface",
+        "attachments",
+        "the NAT instance (its boot script attaches the static interface to itself)",
+        "ignored",
+        "never set: the provider's attachment is optional and computed, so an instance's "
+        "attachment is no diff",
+        "RaJiska/terraform-aws-fck-nat main.tf (aws_network_interface without attachment) "
+        "and RaJiska/fck-nat service/fck-nat.sh (attach-network-interface at boot)",
+        _never_set("attachments"),
+    ),
+    CloudManaged(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "imageId",
+        "AWS (a new Amazon Linux 2023 image every few weeks)",
+        "owned",
+        "resolve:ssm: on AWS's public parameter: EC2 reads the current image at each launch",
+        "Amazon EC2 Auto Scaling User Guide, 'Use AWS Systems Manager parameters instead "
+        "of AMI IDs in launch templates'",
+        _image_resolved_at_launch,
     ),
     CloudManaged(
         ANY_AWS,
