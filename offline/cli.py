@@ -25,45 +25,35 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from infra.config import ConfigError
 from offline.delivery import DeliveryOrderError, stack_deployments
 from offline.engine import ROOT, run_stack
 from offline.first_deploy import FirstDeploy, Simulation
-from offline.report import Plan, diff, diff_json, load_allowlist, plan, render, render_diff
+from offline.inputs import ArgumentParser, BadInputError, stack_document, stack_names
+from offline.report import (
+    Allowed,
+    Plan,
+    diff,
+    diff_json,
+    load_allowlist,
+    plan,
+    render,
+    render_diff,
+)
 
 ALLOWLIST = ROOT / "parity-allowlist.yaml"
 
 
-class BadInputError(Exception):
-    """Input the user must fix; reported as one line and exit code 2."""
-
-
-def _known_stacks() -> list[str]:
-    return sorted(
-        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml")
-    )
+def _known_stacks() -> tuple[str, ...]:
+    return stack_names(ROOT)
 
 
 def _check_stack_file(stack: str) -> None:
-    path = ROOT / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        known = ", ".join(_known_stacks())
-        raise BadInputError(f"unknown stack '{stack}': there is no {path.name}; stacks: {known}")
-    try:
-        document = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise BadInputError(f"{path.name} is not valid YAML{where}: {problem}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
-        raise BadInputError(f"{path.name} must be a mapping with a 'config:' mapping")
+    """The stack file is there, UTF-8, YAML, shaped right, without misspelled keys."""
+    stack_document(stack, ROOT)
 
 
 def _plan(stack: str) -> Plan:
-    _check_stack_file(stack)
     print(
         f"aevon plan: running the program for stack '{stack}' under the mock engine",
         file=sys.stderr,
@@ -80,7 +70,6 @@ def _plan(stack: str) -> Plan:
 
 
 def _first_deploy(stack: str) -> FirstDeploy:
-    _check_stack_file(stack)
     for other in _known_stacks():
         _check_stack_file(other)
     print(
@@ -105,11 +94,11 @@ def _emit(text: str | dict[str, Any], as_json: bool) -> None:
         sys.stdout.write(str(text))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def _parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog="aevon", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     plan_parser = sub.add_parser("plan", help="report what a stack would contain")
     plan_parser.add_argument("stack", nargs="?", help="the stack to plan (dev, staging, prod, ...)")
     plan_parser.add_argument(
@@ -124,16 +113,32 @@ def main(argv: list[str] | None = None) -> int:
     plan_parser.add_argument(
         "--allowlist", type=Path, default=ALLOWLIST, help="intended differences"
     )
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _checked(args: argparse.Namespace) -> tuple[list[str], list[Allowed] | None]:
+    """Every stack named and the allow-list, checked before anything is evaluated."""
+    if args.diff and args.first_deploy:
+        raise BadInputError("--first-deploy takes one stack, not --diff LEFT RIGHT")
+    if args.diff and args.stack:
+        raise BadInputError("give either a stack or --diff LEFT RIGHT, not both")
+    stacks = list(args.diff) if args.diff else [args.stack] if args.stack else []
+    if not stacks:
+        raise BadInputError(
+            "name a stack (aevon plan dev) or two with --diff (aevon plan --diff staging prod)"
+        )
+    for stack in stacks:
+        _check_stack_file(stack)
+    return stacks, load_allowlist(args.allowlist) if args.diff else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
-        if args.diff and args.first_deploy:
-            raise BadInputError("--first-deploy takes one stack, not --diff LEFT RIGHT")
-        if args.diff:
-            if args.stack:
-                raise BadInputError("give either a stack or --diff LEFT RIGHT, not both")
-            left, right = (_plan(s) for s in args.diff)
-            differences = diff(left, right, load_allowlist(args.allowlist))
+        stacks, allowlist = _checked(args)
+        if allowlist is not None:
+            left, right = (_plan(s) for s in stacks)
+            differences = diff(left, right, allowlist)
             _emit(
                 diff_json(left, right, differences)
                 if args.json
@@ -141,22 +146,19 @@ def main(argv: list[str] | None = None) -> int:
                 args.json,
             )
             return 1 if any(d.reason is None for d in differences) else 0
-        if not args.stack:
-            raise BadInputError(
-                "name a stack (aevon plan dev) or two with --diff (aevon plan --diff staging prod)"
-            )
+        (stack,) = stacks
         if args.first_deploy:
-            first = _first_deploy(args.stack)
+            first = _first_deploy(stack)
             _emit(first.to_json() if args.json else first.render(), args.json)
             if first.failures:
                 print(
-                    f"aevon plan: {len(first.failures)} read(s) in '{args.stack}' of something "
+                    f"aevon plan: {len(first.failures)} read(s) in '{stack}' of something "
                     "nothing creates before its first `up`",
                     file=sys.stderr,
                 )
                 return 1
             return 0
-        result = _plan(args.stack)
+        result = _plan(stack)
         _emit(result.to_json() if args.json else render(result), args.json)
         if result.preflight_errors:
             print(

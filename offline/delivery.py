@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import parse
-from offline.engine import ACCOUNT_ID, ROOT, project_file, stack_config
+from offline.engine import ACCOUNT_ID, ROOT, project_file, stack_config, stack_names
 
 
 class DeliveryOrderError(ValueError):
@@ -62,14 +62,6 @@ def stack_deployment(
     config = parse(project_file(project_dir)["name"], stack, raw, secret_keys)
     return Deployment(
         stack, stack, project_dir, config_from, overrides, promotes_from=config.promotes_from
-    )
-
-
-def stack_names(project_dir: Path = ROOT) -> list[str]:
-    """The stacks that have a stack file, sorted."""
-    return sorted(
-        p.name.removeprefix("Pulumi.").removesuffix(".yaml")
-        for p in project_dir.glob("Pulumi.*.yaml")
     )
 
 
@@ -111,6 +103,12 @@ def delivery_order(
         ordered += [by_label[label] for label in ready]
         sorter.done(*ready)
     return ordered
+
+
+def stacks_in_delivery_order(project_dir: Path = ROOT) -> list[str]:
+    """Every stack with a stack file, in delivery order (dev, staging, prod; stacks with no
+    order between them by name). Raises what `stack_deployments` and `delivery_order` raise."""
+    return [d.label for d in delivery_order(stack_deployments(project_dir))[1:]]
 
 
 def ancestors(ordered: Sequence[Deployment], label: str) -> list[Deployment]:

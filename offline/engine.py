@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import resource_pb2
@@ -36,10 +35,13 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from offline import mock_outputs
+from offline.inputs import read_yaml, stack_names
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository: Pulumi.yaml and the stack files
 PROJECT = "aevon"
-STACKS = ("dev", "staging", "prod")
+
+
+STACKS = stack_names()  # every Pulumi.<stack>.yaml, by name
 ACCOUNT_ID = mock_outputs.ACCOUNT_ID
 DEFAULT_REGION = mock_outputs.DEFAULT_REGION
 # Stand-in for `secure:` values, which only the real secrets provider can decrypt.
@@ -74,11 +76,14 @@ def _stand_in_secrets(value: Any) -> tuple[Any, bool]:
 
 
 def project_file(project_dir: Path = ROOT) -> dict[str, Any]:
-    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    """`Pulumi.yaml`. Raises `offline.inputs.BadInputError` (one line) if it cannot be read."""
+    return read_yaml(project_dir / "Pulumi.yaml")
 
 
 def stack_file(stack: str, project_dir: Path = ROOT) -> dict[str, Any]:
-    return yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
+    """`Pulumi.<stack>.yaml` as it is. Raises `offline.inputs.BadInputError` (one line) for a
+    missing file, bytes that are not UTF-8 and YAML errors."""
+    return read_yaml(project_dir / f"Pulumi.{stack}.yaml") or {}
 
 
 def stack_config(

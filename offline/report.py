@@ -20,9 +20,11 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime import rpc
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from offline import preflight
 from offline.engine import Inventory, Registration
+from offline.inputs import BadInputError, read_yaml
 from policy.rules import Subject, evaluate, is_protected, provider_tags
 
 SECRET = "[secret]"  # noqa: S105 - the redaction marker
@@ -348,9 +350,47 @@ class Allowed:
         )
 
 
+class _AllowedEntry(BaseModel):
+    """One entry of the allow-list: `{type, field, reason, name?}` (globs but `reason`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    type: str = Field(min_length=1)
+    field: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    name: str = Field(default="*", min_length=1)
+
+
+class _AllowList(BaseModel):
+    """The allow-list file: `intended:` and its entries, nothing else."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    intended: list[_AllowedEntry]
+
+
 def load_allowlist(path: Path) -> list[Allowed]:
-    data = yaml.safe_load(path.read_text()) or {}
-    return [Allowed(**entry) for entry in data.get("intended", [])]
+    """The intended differences in `path` (`parity-allowlist.yaml`).
+
+    Raises `offline.inputs.BadInputError` with one line naming the file, and the entry and
+    field that are wrong: a missing file, bytes that are not UTF-8, YAML errors, and any
+    other shape than `intended: [{type, field, reason, name?}, ...]` (an empty or
+    misshapen file would otherwise allow nothing and turn every difference into a gap).
+    """
+    document = read_yaml(path, str(path))
+    try:
+        allowlist = _AllowList.model_validate(document)
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        where = ".".join(
+            f"[{p}]" if isinstance(p, int) else str(p) for p in problem["loc"]
+        ).replace(".[", "[")
+        value = "" if problem["type"] == "missing" else f" = {problem['input']!r}"
+        raise BadInputError(
+            f"{path}: {where or 'the document'}{value}: {problem['msg']} "
+            "(expected intended: [{type, field, reason, name?}, ...])"
+        ) from None
+    return [Allowed(e.type, e.field, e.reason, e.name) for e in allowlist.intended]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from infra.config import ConfigError  # noqa: E402
+from offline.delivery import stack_deployment  # noqa: E402
 from offline.engine import STACKS, run_stack  # noqa: E402
+from offline.inputs import ArgumentParser, BadInputError, fail, stack_document  # noqa: E402
 
 
 def _cold_start(stack: str) -> float:
@@ -55,13 +58,34 @@ def _plan_command(stack: str) -> float:
     return time.perf_counter() - start
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+def _runs(text: str) -> int:
+    try:
+        runs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= runs <= 100:
+        raise argparse.ArgumentTypeError(f"{runs} is outside 1-100")
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(
+        prog="scripts/bench.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--runs", type=_runs, default=5, help="evaluations per stack, 1-100 (median)"
+    )
     parser.add_argument("--suite", action="store_true", help="also time `pytest -q`")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    try:
+        # Every stack file readable and its config valid, before any timing starts.
+        for stack in STACKS:
+            stack_document(stack, ROOT)
+            stack_deployment(stack, ROOT)
+    except (BadInputError, ConfigError) as exc:
+        return fail("scripts/bench.py", exc)
 
     # Fresh processes first, while this one is still idle: after in-process runs the
     # runtime's leftover threads here would compete with them for the two cores.

@@ -14,6 +14,7 @@ are left out: they are zero at idle and scale with use.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -25,7 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from offline.engine import STACKS, Inventory, Registration, run_stack  # noqa: E402
+from infra.config import ConfigError  # noqa: E402
+from offline.delivery import DeliveryOrderError, stacks_in_delivery_order  # noqa: E402
+from offline.engine import Inventory, Registration, run_stack  # noqa: E402
+from offline.inputs import ArgumentParser, BadInputError, fail, stack_document  # noqa: E402
 
 HOURS_PER_MONTH = 730
 
@@ -268,10 +272,36 @@ def write_readme(table: str) -> None:
     readme.write_text(text[:start] + table + "\n" + text[end:])
 
 
-def main() -> int:
-    table = markdown({stack: idle_cost(run_stack(stack)) for stack in STACKS})
+def stacks() -> list[str]:
+    """Every stack with a stack file, in delivery order (the table's columns), each checked.
+
+    Raises BadInputError, ConfigError or DeliveryOrderError for a stack file that cannot
+    be read, does not validate, or names no stack in `promotesFrom`.
+    """
+    ordered = stacks_in_delivery_order(ROOT)
+    for stack in ordered:
+        stack_document(stack, ROOT)
+    return ordered
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(
+        prog="scripts/cost.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--write-readme",
+        action="store_true",
+        help="also replace README.md's table (between its cost markers) with this one",
+    )
+    args = parser.parse_args(argv)
+    try:
+        table = markdown({stack: idle_cost(run_stack(stack)) for stack in stacks()})
+    except (BadInputError, ConfigError, DeliveryOrderError) as exc:
+        return fail("scripts/cost.py", exc)
     print(table)
-    if "--write-readme" in sys.argv[1:]:
+    if args.write_readme:
         write_readme(table)
     return 0
 

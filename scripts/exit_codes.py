@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 from enum import StrEnum
 
+from offline.args import ArgumentParser
 from scripts import gha
 
 CATEGORIES = {
@@ -78,10 +79,12 @@ def drift_report(stack: str, refresh: int, preview: int) -> tuple[dict[str, str]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = ArgumentParser(
+        prog="python -m scripts.exit_codes",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     drift = sub.add_parser("drift", help="classify the drift job's refresh and preview")
     drift.add_argument("--stack", required=True)
     drift.add_argument("--refresh", type=int, required=True)

@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from offline.args import ArgumentParser
+
 
 def set_outputs(**values: str) -> None:
     """Append `key=value` step outputs (single-line values only)."""
@@ -89,10 +91,12 @@ FORK_PREVIEW = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = ArgumentParser(
+        prog="python -m scripts.gha",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     guard = sub.add_parser("fork-guard", help="is this run for a fork pull request?")
     guard.add_argument("--stack", required=True)
     args = parser.parse_args(argv)

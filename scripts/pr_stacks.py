@@ -33,11 +33,13 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from offline.args import ArgumentParser
 from scripts import gha
 
 PR_STACK = re.compile(r"^(?:[^/]+/)*pr-\d+$")
@@ -165,10 +167,19 @@ def sweep(names: Sequence[str], run: Runner = _run) -> list[tuple[str, int]]:
 
 
 # ------------------------------------------------------------------ CLI
+class BadInputError(Exception):
+    """A file or argument the caller must fix: one line, exit code 2."""
+
+
 def _stacks(path: Path) -> list[dict[str, Any]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInputError(f"--stacks {path}: {exc.strerror or exc}") from None
+    except ValueError:  # not UTF-8, not JSON
+        data = None
     if not isinstance(data, list):
-        raise SystemExit(f"{path} is not `pulumi stack ls --json` output")
+        raise BadInputError(f"--stacks {path}: not `pulumi stack ls --json` output (a JSON list)")
     return data
 
 
@@ -222,10 +233,12 @@ def _sweep(args: argparse.Namespace, run: Runner) -> int:
 
 
 def main(argv: list[str] | None = None, run: Runner = _run) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = ArgumentParser(
+        prog="python -m scripts.pr_stacks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     sub.add_parser("decide")
     capacity = sub.add_parser("capacity")
     capacity.add_argument("stack")
@@ -247,7 +260,11 @@ def main(argv: list[str] | None = None, run: Runner = _run) -> int:
         "exists": _exists,
         "sweep": _sweep,
     }
-    return commands[args.command](args, run)
+    try:
+        return commands[args.command](args, run)
+    except BadInputError as exc:
+        print(f"{parser.prog} {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

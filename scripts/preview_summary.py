@@ -29,6 +29,7 @@ from pathlib import Path
 
 from pulumi.automation.events import EngineEvent, OpType
 
+from offline.args import ArgumentParser
 from scripts.exit_codes import describe
 
 # Ops that lose the old resource: a replacement shows as several steps of one URN.
@@ -176,8 +177,10 @@ def summarize(stack: str, event_log: Path, exit_code: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = ArgumentParser(
+        prog="python -m scripts.preview_summary",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--stack", required=True)
     parser.add_argument("--events", type=Path, required=True, help="the --event-log file")

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from offline.args import ArgumentParser
 from scripts import gha
 
 
@@ -76,8 +77,10 @@ def problems(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = ArgumentParser(
+        prog="python -m scripts.release_approvals",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--approvals", type=Path, required=True, help="the API's JSON answer")
     parser.add_argument("--gate", action="append", default=[], help="an environment name")

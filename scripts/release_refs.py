@@ -31,10 +31,12 @@ from pathlib import Path
 import yaml
 
 from infra.config import GithubConfig
+from offline.args import ArgumentParser
+from offline.inputs import stack_names
 from scripts import gha
 
 ROOT = Path(__file__).resolve().parent.parent
-STACKS = ("dev", "staging", "prod")
+STACKS = stack_names(ROOT)  # every Pulumi.<stack>.yaml: an environment is its stack file
 MAIN = "origin/main"
 
 
@@ -137,10 +139,12 @@ def check_rollback(ref: str, stack: str, root: Path = ROOT, main: str = MAIN) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = ArgumentParser(
+        prog="python -m scripts.release_refs",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     deploy = sub.add_parser("resolve", help="deploy: the stack of this ref")
     deploy.add_argument("--ref", required=True)
     back = sub.add_parser("rollback", help="rollback: the run's ref is a release of --stack")

@@ -125,11 +125,19 @@ def test_command_diff_exits_zero_without_gaps_and_one_with(
     assert json.loads(capsys.readouterr().out)["gaps"] > 0
 
 
-def _project_copy(tmp_path: Path, stack: str, text: str) -> Path:
+def _project_copy(tmp_path: Path, stack: str, text: str | bytes) -> Path:
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     (tmp_path / "infra").symlink_to(ROOT / "infra")
-    (tmp_path / f"Pulumi.{stack}.yaml").write_text(text)
+    target = tmp_path / f"Pulumi.{stack}.yaml"
+    if isinstance(text, bytes):
+        target.write_bytes(text)
+    else:
+        target.write_text(text)
     return tmp_path
+
+
+KNOWN = ", ".join(STACKS)
+DEV = (ROOT / "Pulumi.dev.yaml").read_text()
 
 
 @pytest.mark.parametrize(
@@ -138,28 +146,63 @@ def _project_copy(tmp_path: Path, stack: str, text: str) -> Path:
         (
             "nosuch",
             None,
-            "unknown stack 'nosuch': there is no Pulumi.nosuch.yaml; stacks: dev, prod, staging",
+            f"unknown stack 'nosuch': there is no Pulumi.nosuch.yaml; stacks: {KNOWN}",
         ),
         (
+            # The real mistake is the unclosed list on line 2, not where the parser gave up.
             "broken",
-            "config:\n  aevon:network: [unclosed\n",
-            "Pulumi.broken.yaml is not valid YAML (line 3",
+            "config:\n  aevon:network: [unclosed\n  aws:region: us-east-1\n",
+            "Pulumi.broken.yaml is not valid YAML (line 2, column 18): expected ',' or ']'",
+        ),
+        (
+            # A key without ': ' runs on into the next line: line 17 is the one to fix.
+            "colon",
+            DEV.replace("    nat: instance", "    nat instance"),
+            "Pulumi.colon.yaml is not valid YAML (line 17, column 5): could not find expected ':'",
+        ),
+        (
+            "indent",
+            DEV.replace("    azCount: 2", "     azCount: 2"),
+            # One line too deep: line 15's value runs on into it; the message names both.
+            "Pulumi.indent.yaml is not valid YAML (line 15): the value on this line runs on "
+            "into line 16, where mapping values are not allowed here (a key here without ': ', "
+            "or line 16 indented deeper than the key above it)",
+        ),
+        (
+            # Issue 16: a Latin-1 "é" in a comment.
+            "latin",
+            "# café: dev's config\n".encode("latin-1") + DEV.encode(),
+            "Pulumi.latin.yaml is not UTF-8 text: byte 0xe9 at line 1, column 6",
         ),
         ("empty", "# nothing\n", "Pulumi.empty.yaml must be a mapping with a 'config:' mapping"),
-        ("bad", None, "stack 'bad': invalid configuration"),
+        (
+            # Issue 16: reported as "aws:region: required key is missing", never naming the typo.
+            "typo",
+            DEV.replace("aws:region:", "aws:regoin:"),
+            "stack 'typo' (Pulumi.typo.yaml): aws:regoin: not a key the program reads; "
+            "did you mean aws:region?",
+        ),
+        (
+            "namespace",
+            DEV.replace("aevon:network:", "aevonn:network:"),
+            "aevonn:network: unknown namespace 'aevonn:'; did you mean 'aevon:network'?",
+        ),
+        (
+            "section",
+            DEV.replace("aevon:database:", "aevon:databse:"),
+            "aevon:databse: not a key the program reads; did you mean aevon:database?",
+        ),
+        ("bad", DEV.replace("azCount: 2", "azCount: 9"), "stack 'bad': invalid configuration"),
     ],
 )
 def test_bad_input_gets_one_message_and_exit_code_2(
     stack: str,
-    text: str | None,
+    text: str | bytes | None,
     message: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if stack == "bad":
-        good = (ROOT / "Pulumi.dev.yaml").read_text()
-        text = good.replace("azCount: 2", "azCount: 9")
     if text is not None:
         monkeypatch.setattr(cli, "ROOT", _project_copy(tmp_path, stack, text))
     assert cli.main(["plan", stack]) == 2
@@ -170,7 +213,71 @@ def test_bad_input_gets_one_message_and_exit_code_2(
     if stack == "bad":
         assert "aevon:network.azCount = 9" in err
     else:
-        assert len(err.strip().splitlines()) == 1
+        assert len(err.strip().splitlines()) == 1, err
+
+
+def _never_evaluated(*_: object, **__: object) -> None:
+    raise AssertionError("bad input must be refused before any stack is evaluated")
+
+
+@pytest.mark.parametrize(
+    ("argv", "allowlist", "message"),
+    [
+        # Issue 16: staging was evaluated for 4 s before the unknown name was rejected.
+        (["--diff", "staging", "nosuch"], None, "unknown stack 'nosuch'"),
+        (
+            ["--diff", "staging", "prod", "--allowlist", "nothere.yaml"],
+            None,
+            "nothere.yaml: no such file",
+        ),
+        (["--diff", "staging", "prod"], "intended: [\n  {type: x\n", "is not valid YAML"),
+        (["--diff", "staging", "prod"], "x: 1\n", "intended: Field required"),
+        (
+            ["--diff", "staging", "prod"],
+            "intended: []\nextra: 1\n",
+            "extra = 1: Extra inputs are not permitted",
+        ),
+        (
+            ["--diff", "staging", "prod"],
+            "intended:\n  - {type: 'aws:*', field: cidrBlock}\n",
+            "intended[0].reason: Field required",
+        ),
+        (
+            ["--diff", "staging", "prod"],
+            "intended:\n  - {type: 'aws:*', field: cidrBlock, reason: 7}\n",
+            "intended[0].reason = 7: Input should be a valid string",
+        ),
+        (["--diff", "staging", "prod"], b"# \xe9\nintended: []\n", "is not UTF-8 text"),
+        (["--diff", "staging"], None, "argument --diff: expected 2 arguments"),
+        (["dev", "--diff", "staging", "prod"], None, "give either a stack or --diff"),
+        (["--frist-deploy", "dev"], None, "unrecognized arguments: --frist-deploy"),
+    ],
+)
+def test_bad_arguments_and_allowlists_are_refused_before_anything_runs(
+    argv: list[str],
+    allowlist: str | bytes | None,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(cli, "run_stack", _never_evaluated)
+    if allowlist is not None:
+        path = tmp_path / "allow.yaml"
+        if isinstance(allowlist, bytes):
+            path.write_bytes(allowlist)
+        else:
+            path.write_text(allowlist)
+        argv = [*argv, "--allowlist", str(path)]
+    try:
+        code = cli.main(["plan", *argv])
+    except SystemExit as exit_:  # argparse's own usage errors
+        code = exit_.code
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
 
 
 def test_the_module_entry_point_exits_with_the_commands_code() -> None:
@@ -187,5 +294,5 @@ def test_the_module_entry_point_exits_with_the_commands_code() -> None:
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    expected = "unknown stack 'nosuch': there is no Pulumi.nosuch.yaml; stacks: dev, prod, staging"
+    expected = f"unknown stack 'nosuch': there is no Pulumi.nosuch.yaml; stacks: {KNOWN}"
     assert result.stderr.strip() == f"aevon plan: {expected}"

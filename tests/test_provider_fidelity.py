@@ -6,6 +6,8 @@ it was before the fix (the preflight rule of the same kind is in `offline/prefli
 
 from __future__ import annotations
 
+import pytest
+
 from offline.engine import Inventory
 from offline.preflight.providers_aws import container_images
 
@@ -93,23 +95,28 @@ GET_PROJECT = "vercel:index/getProject:getProject"
 VARIABLE = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 
 
+@pytest.mark.all_stacks
 def test_the_first_deployed_stack_owns_the_vercel_project(
     inventories: dict[str, Inventory],
 ) -> None:
     # Issue 11 item 3: dev deploys first (main -> dev), so no stack reads a project that a
     # later stack creates.
-    from offline.engine import STACKS
+    from offline.delivery import stacks_in_delivery_order
+    from offline.engine import stack_file
 
-    assert STACKS[0] == "dev"
-    (project,) = inventories["dev"].of_type(PROJECT)
+    first, *later = stacks_in_delivery_order()
+    assert first == "dev"
+    (project,) = inventories[first].of_type(PROJECT)
     assert project.protect is True, "the other stacks read it"
     assert project.input("oidcTokenConfig") == {"issuerMode": "team"}
-    assert not [t for t, _ in inventories["dev"].invokes if t == GET_PROJECT]
-    for stack in STACKS[1:]:
+    assert not [t for t, _ in inventories[first].invokes if t == GET_PROJECT]
+    for stack in later:
+        # A stack that leaves Vercel alone (vercel.manage: false) neither owns nor reads it.
+        manages = stack_file(stack)["config"]["aevon:vercel"].get("manage", True)
         assert inventories[stack].of_type(PROJECT) == [], stack
-        assert [a["name"] for t, a in inventories[stack].invokes if t == GET_PROJECT] == [
-            project.input("name")
-        ]
+        assert [a["name"] for t, a in inventories[stack].invokes if t == GET_PROJECT] == (
+            [project.input("name")] if manages else []
+        ), stack
 
 
 def _with_vercel(stack: str, **changes: object) -> dict[str, object]:
@@ -177,6 +184,13 @@ def test_vercel_can_sign_its_calls_to_the_ingestion_api(inventory: Inventory) ->
     # stack's target assumes a role that may invoke only that route.
     import json
 
+    from offline.engine import stack_file
+
+    if not stack_file(inventory.stack)["config"]["aevon:vercel"].get("manage", True):
+        # A stack that leaves Vercel alone has no target, no variables and no caller role.
+        assert inventory.of_type(VARIABLE) == []
+        assert [r for r in inventory.registrations if r.name.startswith("vercel-ingest")] == []
+        return
     variables = {v.input("key"): v for v in inventory.of_type(VARIABLE)}
     (target,) = variables["INGESTION_URL"].input("targets")
     role = inventory.by_name("vercel-ingest-role")

@@ -99,6 +99,7 @@ def test_flow_log_retention_comes_from_the_stack_file(inventory: Inventory) -> N
     assert group.input("name") == f"/aevon-{inventory.stack}/vpc/network/flow-logs"
 
 
+@pytest.mark.all_stacks
 def test_stacks_share_an_account_without_name_collisions(inventories: dict[str, Inventory]) -> None:
     seen: dict[tuple[str, str], str] = {}
     for inv in inventories.values():

@@ -10,7 +10,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from offline import preflight
-from offline.engine import Inventory, Registration, stack_file
+from offline.engine import STACKS, Inventory, Registration, stack_file
 from offline.preflight import aws_schema
 from offline.preflight.aws_types import TYPES
 
@@ -23,6 +23,7 @@ def _schema_messages(*registrations: Registration) -> list[str]:
     return [f.message for f in preflight.run(inventory) if f.rule == "aws-schema"]
 
 
+@pytest.mark.all_stacks
 def test_every_input_the_stacks_set_is_mapped_or_says_why_not(
     inventories: dict[str, Inventory],
 ) -> None:
@@ -135,7 +136,7 @@ def test_secret_values_are_not_printed() -> None:
     assert any("<secret>" in m for m in messages), messages
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("stack", STACKS)
 def test_each_stacks_aurora_version_is_one_aws_offers_for_creation(stack: str) -> None:
     """From cfn-lint's published engine-version data, not typed from memory."""
     version = str(stack_file(stack)["config"]["aevon:database"]["engineVersion"])

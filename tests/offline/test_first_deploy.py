@@ -22,7 +22,7 @@ from offline.delivery import (
     stack_deployment,
     stack_deployments,
 )
-from offline.engine import ROOT, STACKS
+from offline.engine import ROOT, STACKS, stack_file
 from offline.first_deploy import FirstDeploy, Simulation, check_all
 from tests.test_identity_and_platforms import pr_stack_overrides
 
@@ -51,7 +51,10 @@ def first_deploys(simulation: Simulation) -> dict[str, FirstDeploy]:
 
 # ------------------------------------------------------------------ the real stacks
 def test_delivery_order_comes_from_promotes_from(simulation: Simulation) -> None:
-    assert [d.label for d in simulation.order] == ["bootstrap", "dev", PR_STACK, "staging", "prod"]
+    labels = [d.label for d in simulation.order]
+    assert labels[0] == "bootstrap"
+    assert sorted(labels[1:]) == sorted([*STACKS, PR_STACK]), "every stack file, once"
+    assert labels.index("dev") < labels.index("staging") < labels.index("prod")
     assert [d.label for d in ancestors(simulation.order, "prod")] == [
         "bootstrap",
         "dev",
@@ -81,11 +84,11 @@ def test_the_github_oidc_provider_comes_from_bootstrap_in_the_same_account(
 def test_the_vercel_oidc_provider_comes_from_bootstrap_where_vercel_calls_ingestion(
     first_deploys: dict[str, FirstDeploy], stack: str
 ) -> None:
-    # The per-PR stack leaves Vercel alone (vercel.manage: false): no caller role, no lookup.
+    # A stack that leaves Vercel alone (vercel.manage: false, as the per-PR stack does) has
+    # no caller role and no lookup.
+    manages = stack != PR_STACK and stack_file(stack)["config"]["aevon:vercel"].get("manage", True)
     lookups = _oidc_lookups(first_deploys[stack], VERCEL_OIDC)
-    assert [(r.status, r.by) for r in lookups] == (
-        [] if stack == PR_STACK else [("created", "bootstrap")]
-    )
+    assert [(r.status, r.by) for r in lookups] == ([("created", "bootstrap")] if manages else [])
 
 
 def test_prerequisites_follow_from_each_stacks_config(
@@ -117,11 +120,14 @@ def _first_run_section() -> str:
     return readme[start : readme.index("\n## ", start + 1)]
 
 
+@pytest.mark.all_stacks
 def test_the_readmes_first_run_gives_exactly_the_printed_prerequisite_commands(
     first_deploys: dict[str, FirstDeploy],
 ) -> None:
     section = _first_run_section()
-    printed = {c for r in first_deploys.values() for p in r.prerequisites for c in p.commands}
+    printed = {
+        _any_stack(c) for r in first_deploys.values() for p in r.prerequisites for c in p.commands
+    }
     for command in sorted(printed):
         assert command in section, f"README's First run lacks `{command}`"
     by_hand = {
@@ -130,6 +136,12 @@ def test_the_readmes_first_run_gives_exactly_the_printed_prerequisite_commands(
         if line.strip().startswith(("gh ", "curl ", "aws ", "gcloud "))
     }
     assert by_hand - printed == set(), "README's First run has commands no stack needs"
+
+
+def _any_stack(command: str) -> str:
+    """The README writes the one per-stack command (the release parameter) once, for
+    `<stack>`: a stack added later needs no README edit."""
+    return re.sub(r"/aevon-[a-z0-9-]+/release/", "/aevon-<stack>/release/", command)
 
 
 # ------------------------------------------------------------------ bootstrap's OIDC provider
@@ -373,7 +385,7 @@ def _project_copy(tmp_path: Path, changes: dict[str, tuple[str, str]]) -> Path:
             {"staging": ("aevon:promotesFrom: dev", "aevon:promotesFrom: dve")},
             ["plan", "prod", "--first-deploy"],
             "stack 'staging': aevon:promotesFrom = 'dve' names no stack; "
-            "stacks: dev, prod, staging",
+            f"stacks: {', '.join(STACKS)}",
         ),
         (
             {

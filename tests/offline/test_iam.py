@@ -298,12 +298,14 @@ def test_a_launch_template_resolving_its_image_needs_get_parameters() -> None:
     )
 
 
+@pytest.mark.all_stacks
 def test_the_stacks_lookups_are_all_explained(inventories: dict[str, Inventory]) -> None:
     for inventory in inventories.values():
         _calls, unexplained = iam.lookup_calls(inventory, "us-east-1", ACCOUNT)
         assert unexplained == [], f"{inventory.stack}: add rows to LOOKUP_CALLS for {unexplained}"
 
 
+@pytest.mark.all_stacks
 def test_the_deploy_role_is_found_in_every_stack(inventories: dict[str, Inventory]) -> None:
     for inventory in inventories.values():
         deploy = iam.deploy_role(inventory)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy
 
-from offline.engine import Inventory
+from offline.engine import Inventory, stack_file
 from offline.report import subjects
 from policy.pack import policies
 from policy.rules import RULES, STACK_RULES, Subject, evaluate
@@ -228,7 +228,11 @@ def test_protection_follows_the_stack_config_not_its_name(
 ) -> None:
     flags = {stack: {s.protected_stack for s in _subjects(inv) if s.type.startswith("aws:")}
              for stack, inv in inventories.items()}  # fmt: skip
-    assert flags == {"dev": {False}, "staging": {True}, "prod": {True}}
+    assert {k: flags[k] for k in ("dev", "staging", "prod")} == {
+        "dev": {False}, "staging": {True}, "prod": {True}
+    }  # fmt: skip
+    for stack, flag in flags.items():
+        assert flag == {stack_file(stack)["config"]["aevon:protectStatefulResources"]}, stack
 
 
 def test_the_rules_would_catch_a_regression_in_a_real_stack(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from offline.engine import ROOT
+from offline.engine import ROOT, STACKS
 from scripts.release_refs import (
     RefError,
     Target,
@@ -17,6 +17,7 @@ from scripts.release_refs import (
     check_rollback,
     ref_matches,
     resolve,
+    stack_github,
 )
 
 PROD = Target("prod", "production", "production-approval")
@@ -37,7 +38,7 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """The real stack files in a repository with tags on and off main."""
-    for stack in ("dev", "staging", "prod"):
+    for stack in STACKS:
         shutil.copy(ROOT / f"Pulumi.{stack}.yaml", tmp_path)
     git(tmp_path, "init", "-q", "-b", "main")
     git(tmp_path, "add", ".")
@@ -61,6 +62,23 @@ def test_refs_map_to_the_stack_whose_environment_admits_them() -> None:
     for ref in ("refs/heads/feature", "refs/tags/x1", "refs/pull/3/merge", "main"):
         with pytest.raises(RefError):
             resolve(ref)
+
+
+def _sample(pattern: str) -> str:
+    return pattern.replace("**", "a/b").replace("*", "1.0").replace("?", "x")
+
+
+@pytest.mark.all_stacks
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_stacks_refs_deploy_to_it_alone(stack: str) -> None:
+    """A new stack file must give its environment refs no other stack admits, or deploy.yml
+    could not tell which stack a ref is for."""
+    refs = stack_github(stack).environment.refs
+    samples = [f"refs/heads/{_sample(b)}" for b in refs.branches]
+    samples += [f"refs/tags/{_sample(t)}" for t in refs.tags]
+    assert samples, f"{stack}: its environment admits no ref"
+    for ref in samples:
+        assert resolve(ref).stack == stack, ref
 
 
 def test_policy_patterns_stay_within_a_path_segment() -> None:
