@@ -1,9 +1,10 @@
 """Objects that exist once per account, repository or Vercel team: exactly one stack may own each.
 
 Not part of the program (no stack can see the others' config): the tests run it
-over every stack file in `offline.engine.STACKS`, which a new environment joins
-before its first `pulumi up` (README, "Adding an environment"). A stack may also
-read a shared object (`reads`) only if a stack deployed before it owns it.
+over every stack file (`offline.engine.STACKS`, discovered from `Pulumi.*.yaml`), so a
+new environment is checked as soon as its file exists (README, "Adding an
+environment"). A stack may also read a shared object (`reads`) only if a stack deployed
+before it owns it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from infra.blueprint import QueueRole
-from offline.engine import STACKS, Inventory, stack_file
+from offline.engine import ROOT, STACKS, Inventory, stack_file
 
 PROTECTED = ("staging", "prod")
 
@@ -161,3 +161,19 @@ def test_outputs_expose_endpoints_secret_arns_queues_and_repositories(inventory:
 def test_every_log_group_has_a_retention(inventories: dict[str, Inventory], stack: str) -> None:
     for group in inventories[stack].of_type("aws:cloudwatch/logGroup:LogGroup"):
         assert group.input("retentionInDays"), group.urn
+
+
+def test_the_readmes_data_plane_table_says_which_stacks_use_fifo_high_throughput() -> None:
+    """Issue 16: the table said prod only, while staging's plan has it too."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Data plane") :]
+    header = next(line for line in section.splitlines() if line.startswith("| |"))
+    columns = [c.strip() for c in header.strip("|").split("|")][1:]
+    row = next(line for line in section.splitlines() if line.startswith("| SQS encryption"))
+    cells = [c.strip() for c in row.strip("|").split("|")][1:]
+    for stack, cell in zip(columns, cells, strict=True):
+        messaging = stack_file(stack)["config"]["aevon:messaging"]
+        assert ("FIFO high throughput" in cell) is messaging.get("outboundHighThroughput", False), (
+            stack,
+            cell,
+        )

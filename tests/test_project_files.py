@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,9 @@ def _declared() -> dict[str, dict]:
     return dict(project_file()["config"])
 
 
-def test_project_file_runs_infra_with_uv_and_a_type_checker() -> None:
+def test_project_file_runs_infra_with_uv_and_ci_type_checks_it_once() -> None:
+    """Issue 16: `typechecker: pyright` type-checked the whole project before every
+    preview and up (three per pull request). The type check is CI's test job's."""
     project = project_file()
     assert project["name"] == "aevon"
     assert project["main"] == "infra/"
@@ -28,7 +32,11 @@ def test_project_file_runs_infra_with_uv_and_a_type_checker() -> None:
     assert runtime["name"] == "python"
     assert runtime["options"]["toolchain"] in {"uv", "pip"}
     assert runtime["options"]["virtualenv"] == ".venv"
-    assert runtime["options"]["typechecker"] in {"pyright", "mypy"}
+    assert "typechecker" not in runtime["options"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "\nuv run pyright\n" in ci
+    workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert "bash .ci/run" in workflow
 
 
 def test_config_block_documents_exactly_the_schema_keys() -> None:
@@ -86,3 +94,35 @@ def test_a_test_returning_an_output_without_the_decorator_fails(pytester: pytest
         "no:cacheprovider",
     )
     result.assert_outcomes(failed=1)
+
+
+def _readme_install_command() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Fresh machine") :]
+    block = section[section.index("```bash\n") + len("```bash\n") :]
+    return block[: block.index("```")].strip()
+
+
+def test_the_readmes_install_command_works_on_a_stock_python_and_matches_ci() -> None:
+    """Issue 16: `python3 -m pip install uv` is refused by a stock Debian Python (PEP 668).
+    The README installs uv with its standalone installer, pinned to the version CI sets
+    up, then runs exactly what .ci/run runs."""
+    command = _readme_install_command()
+    assert "\n" not in command, "one command"
+    assert "pip install" not in command
+    installer = re.search(r"https://astral\.sh/uv/(\d+\.\d+\.\d+)/install\.sh", command)
+    assert installer, command
+    ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert f'version: "{installer.group(1)}"' in ci, "README's uv is the one CI sets up"
+    assert installer.group(1) in (ROOT / ".ci" / "run").read_text()
+    assert command.endswith("&& uv sync --locked && uv run pytest")
+    ci_run = (ROOT / ".ci" / "run").read_text()
+    assert "\nuv run pytest\n" in ci_run
+    assert "uv sync --locked" in ci_run
+
+
+def test_uv_run_compiles_no_bytecode_on_every_run() -> None:
+    """Issue 16: `compile-bytecode` in the project made every `uv run` (which syncs first)
+    compile the whole environment again and print "Bytecode compiled N files"."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "compile-bytecode" not in pyproject["tool"]["uv"]
