@@ -11,8 +11,11 @@ the real `Pulumi.<stack>.yaml`, exactly as the tests do, then runs the preflight
 --first-deploy it checks instead that the stack's first `up`, in delivery order,
 finds every object it reads (`offline.first_deploy`). Exit codes: 0 done, 1
 preflight errors (parity gaps with --diff; with --first-deploy, a read of
-something nothing creates in time), 2 bad input (unknown stack, broken stack
-file, invalid config, no delivery order). Progress goes to stderr, the report to stdout.
+something nothing creates in time), 2 bad input, as one line on stderr, before any
+stack is evaluated where it can be (an unknown stack, a stack file or allow-list that
+is missing, not UTF-8, not YAML or misshapen, a misspelled key, unknown options;
+invalid config and no delivery order as the program's message; `offline.inputs`).
+Progress goes to stderr, the report to stdout.
 """
 
 from __future__ import annotations

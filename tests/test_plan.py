@@ -107,6 +107,19 @@ def test_allowlist_globs() -> None:
 
 
 # ------------------------------------------------------------------ the command
+@pytest.fixture
+def evaluated(inventories: dict[str, Inventory], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command with the session's evaluations (the same program on the same stack
+    files), so these tests time the command, not the program again."""
+
+    def run_stack(stack: str, project_dir: Path = ROOT) -> Inventory:
+        assert project_dir == ROOT
+        return inventories[stack]
+
+    monkeypatch.setattr(cli, "run_stack", run_stack)
+
+
+@pytest.mark.usefixtures("evaluated")
 def test_command_plans_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["plan", "dev"]) == 0
     out, err = capsys.readouterr()
@@ -114,6 +127,7 @@ def test_command_plans_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert "running the program for stack 'dev'" in err
 
 
+@pytest.mark.usefixtures("evaluated")
 def test_command_diff_exits_zero_without_gaps_and_one_with(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
