@@ -4,6 +4,8 @@
     uv run aevon plan dev --json              # the same, for machines
     uv run aevon plan --diff staging prod     # parity: exit 1 on a gap the allow-list lacks
     uv run aevon plan dev --first-deploy      # the first `up` from empty accounts
+    uv run aevon ledger check                 # URNs that would be deleted (offline.ledger)
+    uv run aevon ledger update                # after review: record the current URNs
 
 It runs the real program (`infra/__main__.py`) under the Pulumi mock engine with
 the real `Pulumi.<stack>.yaml`, exactly as the tests do, then runs the preflight
@@ -28,6 +30,7 @@ from typing import Any
 import yaml
 
 from infra.config import ConfigError
+from offline import ledger
 from offline.delivery import DeliveryOrderError, stack_deployments
 from offline.engine import ROOT, run_stack
 from offline.first_deploy import FirstDeploy, Simulation
@@ -105,7 +108,25 @@ def _emit(text: str | dict[str, Any], as_json: bool) -> None:
         sys.stdout.write(str(text))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _ledger(action: str) -> int:
+    """`check`: every ledger URN still held or aliased (exit 1 naming each lost one);
+    `update`: write every ledger from the current program (after review)."""
+    stacks = ledger.ledger_stacks()
+    try:
+        if action == "update":
+            for path in ledger.update_all(stacks):
+                print(f"aevon ledger: wrote {path}", file=sys.stderr)
+            return 0
+        lost = ledger.check_all(stacks)
+    except ConfigError as exc:
+        raise BadInputError(str(exc)) from None
+    for item in lost:
+        print(item.message())
+    print(f"aevon ledger: {len(lost)} URN(s) would be deleted without an alias", file=sys.stderr)
+    return 1 if lost else 0
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit per command outcome
     parser = argparse.ArgumentParser(
         prog="aevon", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -124,9 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     plan_parser.add_argument(
         "--allowlist", type=Path, default=ALLOWLIST, help="intended differences"
     )
+    ledger_parser = sub.add_parser(
+        "ledger", help="the committed URN ledger: check it, or record the current URNs"
+    )
+    ledger_parser.add_argument("action", choices=["check", "update"])
     args = parser.parse_args(argv)
 
     try:
+        if args.command == "ledger":
+            return _ledger(args.action)
         if args.diff and args.first_deploy:
             raise BadInputError("--first-deploy takes one stack, not --diff LEFT RIGHT")
         if args.diff:

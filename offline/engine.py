@@ -111,6 +111,47 @@ def stack_config(
 
 
 # --------------------------------------------------------------------------- recording
+def child_urn(parent: str, type_: str, name: str, stack: str, project: str) -> str:
+    """The URN the engine gives a resource: the parent's whole type chain, `$`, its type.
+
+    As the engine and the SDK's `create_urn` build it (`<parent urn up to its last
+    '::'>$<type>::<name>`); a top-level resource (parent: none or the Stack) has only
+    its own type. `MockMonitor.make_urn` keeps only the parent's last type, which
+    differs from the real URN for a grandchild.
+    """
+    if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
+        return f"{parent[: parent.rfind('::')]}${type_}::{name}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One alias as the SDK sends it: a whole old URN, or a spec whose unset parts
+    default to the resource's own (name, type, stack, project, parent)."""
+
+    urn: str = ""
+    name: str = ""
+    type: str = ""
+    stack: str = ""
+    project: str = ""
+    parent_urn: str = ""
+    no_parent: bool = False
+
+    @classmethod
+    def of(cls, proto: Any) -> Alias:
+        if proto.HasField("urn"):
+            return cls(urn=proto.urn)
+        spec = proto.spec
+        return cls(
+            name=spec.name,
+            type=spec.type,
+            stack=spec.stack,
+            project=spec.project,
+            parent_urn=spec.parentUrn if spec.HasField("parentUrn") else "",
+            no_parent=spec.noParent if spec.HasField("noParent") else False,
+        )
+
+
 @dataclass
 class Registration:
     """One resource registration as the engine would see it."""
@@ -126,7 +167,7 @@ class Registration:
     retain_on_delete: bool | None
     delete_before_replace: bool
     depends_on: list[str]
-    alias_specs: int
+    aliases: list[Alias]
     ignore_changes: list[str]
     additional_secret_outputs: list[str]
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
@@ -151,7 +192,7 @@ class Registration:
             "retain_on_delete": None,
             "delete_before_replace": False,
             "depends_on": [],
-            "alias_specs": 0,
+            "aliases": [],
             "ignore_changes": [],
             "additional_secret_outputs": [],
         }
@@ -349,6 +390,9 @@ class RecordingMonitor(MockMonitor):
         self.recording_mocks = mocks
         self.registrations: list[Registration] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return child_urn(parent, type_, name, pulumi.get_stack(), pulumi.get_project())
+
     def of_type(self, typ: str) -> list[Registration]:
         """Registrations of one type, ordered by logical name (they arrive concurrently)."""
         return sorted((r for r in self.registrations if r.type == typ), key=lambda r: r.name)
@@ -403,7 +447,7 @@ class RecordingMonitor(MockMonitor):
                 ),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 depends_on=list(request.dependencies),
-                alias_specs=len(request.aliases),
+                aliases=[Alias.of(a) for a in request.aliases],
                 ignore_changes=list(request.ignoreChanges),
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 property_dependencies={
