@@ -32,7 +32,7 @@ import yaml
 from infra.config import ConfigError
 from offline import ledger
 from offline.delivery import DeliveryOrderError, stack_deployments
-from offline.engine import ROOT, run_stack
+from offline.engine import ROOT, DuplicateKeyError, load_yaml, run_stack
 from offline.first_deploy import FirstDeploy, Simulation
 from offline.report import Plan, diff, diff_json, load_allowlist, plan, render, render_diff
 
@@ -55,7 +55,9 @@ def _check_stack_file(stack: str) -> None:
         known = ", ".join(_known_stacks())
         raise BadInputError(f"unknown stack '{stack}': there is no {path.name}; stacks: {known}")
     try:
-        document = yaml.safe_load(path.read_text())
+        document = load_yaml(path, stack)
+    except DuplicateKeyError as exc:
+        raise BadInputError(str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

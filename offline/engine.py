@@ -35,6 +35,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from infra.config import ConfigError
 from offline import mock_outputs
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository: Pulumi.yaml and the stack files
@@ -73,12 +74,54 @@ def _stand_in_secrets(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+class DuplicateKeyError(ConfigError):
+    """A YAML mapping gives one key twice: one message naming the file, the key and both lines."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, refusing a mapping that gives a key twice.
+
+    PyYAML keeps the last value of a repeated key without a word, and so, by its
+    source, does the Pulumi CLI: it reads stack files with gopkg.in/yaml.v2's
+    non-strict `yaml.Unmarshal` (pulumi/pulumi sdk/go/common/encoding/marshal.go),
+    and only yaml.v2's `UnmarshalStrict` reports a repeated key ("already set in map").
+    A second `aevon:network` would silently replace the first.
+    """
+
+    stack_label = ""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[arg-type]
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DuplicateKeyError(
+                    f"{self.stack_label}{Path(str(key_node.start_mark.name)).name} line {line}: "
+                    f"key {key!r} is given twice (first at line {seen[key]}); YAML keeps only "
+                    "the last value without a word, and so does the Pulumi CLI: keep one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml(path: Path, stack: str | None = None) -> Any:
+    """A YAML file as PyYAML's safe_load reads it, but refusing repeated mapping keys
+    (`DuplicateKeyError`, naming the stack when given)."""
+
+    class Loader(_UniqueKeyLoader):
+        stack_label = f"stack '{stack}': " if stack else ""
+
+    with path.open(encoding="utf-8") as stream:
+        return yaml.load(stream, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+
+
 def project_file(project_dir: Path = ROOT) -> dict[str, Any]:
-    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    return load_yaml(project_dir / "Pulumi.yaml")
 
 
 def stack_file(stack: str, project_dir: Path = ROOT) -> dict[str, Any]:
-    return yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
+    return load_yaml(project_dir / f"Pulumi.{stack}.yaml", stack) or {}
 
 
 def stack_config(
