@@ -29,11 +29,19 @@ from typing import Any
 
 import yaml
 
-from infra.config import ConfigError
+from infra.config import ConfigError, StackConfig, parse
 from offline import ledger
-from offline.delivery import DeliveryOrderError, stack_deployments
-from offline.engine import ROOT, DuplicateKeyError, load_yaml, run_stack
+from offline.delivery import DeliveryOrderError, delivery_order, stack_deployments
+from offline.engine import (
+    PROJECT,
+    ROOT,
+    DuplicateKeyError,
+    load_yaml,
+    run_stack,
+    stack_config,
+)
 from offline.first_deploy import FirstDeploy, Simulation
+from offline.ownership import check_single_ownership
 from offline.report import Plan, diff, diff_json, load_allowlist, plan, render, render_diff
 
 ALLOWLIST = ROOT / "parity-allowlist.yaml"
@@ -67,6 +75,12 @@ def _check_stack_file(stack: str) -> None:
         raise BadInputError(f"{path.name} must be a mapping with a 'config:' mapping")
 
 
+def stack_settings(stack: str) -> StackConfig:
+    """A stack file's validated config (ConfigError otherwise)."""
+    raw, secret_keys = stack_config(stack, project_dir=ROOT)
+    return parse(PROJECT, stack, raw, secret_keys)
+
+
 def _plan(stack: str) -> Plan:
     _check_stack_file(stack)
     print(
@@ -95,7 +109,12 @@ def _first_deploy(stack: str) -> FirstDeploy:
     )
     start = time.perf_counter()
     try:
-        result = Simulation(stack_deployments(ROOT)).check(stack)
+        deployments = stack_deployments(ROOT)
+        delivery_order(deployments)  # an order exists (DeliveryOrderError otherwise)
+        # One owner per shared object and per account's CI roles, accounts that fit
+        # (offline.ownership): a clash is bad input, before any program runs.
+        check_single_ownership({s: stack_settings(s) for s in _known_stacks()})
+        result = Simulation(deployments).check(stack)
     except (ConfigError, DeliveryOrderError) as exc:
         raise BadInputError(str(exc)) from None
     elapsed = time.perf_counter() - start

@@ -265,6 +265,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def __init__(self, invoke_hook: InvokeHook | None = None) -> None:
         self.provider_regions: dict[str, str] = {}
+        self.provider_accounts: dict[str, str] = {}
         self.provider_projects: dict[str, str] = {}
         self.provider_inputs: dict[str, dict[str, Any]] = {}
         self.invokes: list[tuple[str, dict[str, Any]]] = []
@@ -281,6 +282,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             logical=args.name,
             inputs={key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()},
             region=self._region_of(args.provider),
+            account=self._account_of(args.provider),
             project=self._project_of(args.provider),
         )
         rid, outputs = mock_outputs.outputs_for(context)
@@ -298,6 +300,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         urn = provider_ref.split("::")
         return "::".join(urn[:-1]) if len(urn) > 1 else provider_ref
 
+    def _account_of(self, provider_ref: str | None) -> str:
+        """The account an AWS provider's credentials reach: the one its allowedAccountIds
+        names (a real provider refuses credentials of any other), else the mock's."""
+        if not provider_ref:
+            return ACCOUNT_ID
+        return self.provider_accounts.get(self._provider_urn(provider_ref), ACCOUNT_ID)
+
     def _region_of(self, provider_ref: str | None) -> str:
         if not provider_ref:
             return DEFAULT_REGION
@@ -306,13 +315,17 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         token, params = args.token, dict(args.args)
         self.invokes.append((token, params))
-        answer = self._answer(token, params, self._region_of(args.provider))
+        answer = self._answer(
+            token, params, self._region_of(args.provider), self._account_of(args.provider)
+        )
         if self.invoke_hook is None:
             return answer
         provider = self.provider_inputs.get(self._provider_urn(args.provider or ""), {})
         return self.invoke_hook(token, params, provider, answer)
 
-    def _answer(self, token: str, params: dict[str, Any], region: str) -> dict[str, Any]:
+    def _answer(
+        self, token: str, params: dict[str, Any], region: str, account: str
+    ) -> dict[str, Any]:
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             letters = "abcdef"
             return {
@@ -323,10 +336,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             }
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
-                "accountId": ACCOUNT_ID,
-                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deploy/session",
+                "accountId": account,
+                "arn": f"arn:aws:sts::{account}:assumed-role/deploy/session",
                 "userId": "AROAEXAMPLE:session",
-                "id": ACCOUNT_ID,
+                "id": account,
             }
         if token == "aws:index/getRegion:getRegion":
             return {
@@ -349,7 +362,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "value": rpc.wrap_rpc_secret(sha),
                 "insecureValue": sha,
                 "type": "String",
-                "arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{params['name']}",
+                "arn": f"arn:aws:ssm:{region}:{account}:parameter{params['name']}",
                 "version": 3,
                 "id": params["name"],
             }
@@ -364,11 +377,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             url = params.get("url", "https://token.actions.githubusercontent.com")
             host = url.removeprefix("https://")
             return {
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
+                "arn": f"arn:aws:iam::{account}:oidc-provider/{host}",
                 "url": host,
                 "clientIdLists": ["sts.amazonaws.com"],
                 "thumbprintLists": [],
-                "id": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
+                "id": f"arn:aws:iam::{account}:oidc-provider/{host}",
                 "tags": {},
             }
         if token == "github:index/getTeam:getTeam":
@@ -472,6 +485,11 @@ class RecordingMonitor(MockMonitor):
             region = rpc.unwrap_rpc_secret(inputs.get("region"))
             if isinstance(region, str):
                 self.recording_mocks.provider_regions[urn] = region
+            accounts = rpc.unwrap_rpc_secret(inputs.get("allowedAccountIds"))
+            if isinstance(accounts, str) and accounts.startswith("["):
+                accounts = json.loads(accounts)  # provider inputs reach the engine as JSON text
+            if isinstance(accounts, list) and accounts:
+                self.recording_mocks.provider_accounts[urn] = str(accounts[0])
             project = rpc.unwrap_rpc_secret(inputs.get("project"))
             if isinstance(project, str):
                 self.recording_mocks.provider_projects[urn] = project

@@ -539,7 +539,9 @@ def test_no_shared_object_is_managed_by_two_stacks(inventories: dict[str, Invent
             elif r.type in ("aws:iam/openIdConnectProvider:OpenIdConnectProvider",):
                 keys.add((r.type, r.input("url")))
             elif r.name.startswith(("ci-preview", "ci-drift")):
-                keys.add((r.type, r.name))
+                # The read-only roles are one per account (each stack has its own account).
+                account = inv.one("pulumi:providers:aws").input("allowedAccountIds")
+                keys.add((r.type, f"{account}:{r.name}"))
         return keys
 
     seen: dict[tuple[str, str], str] = {}

@@ -155,6 +155,7 @@ def trust_policy(provider_arn: pulumi.Input[str], subject: str) -> pulumi.Output
 
 class CiIdentity(pulumi.ComponentResource):
     deploy_role_arn: pulumi.Output[str]
+    backend_url: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str] | None
     drift_role_arn: pulumi.Output[str] | None
@@ -226,10 +227,13 @@ class CiIdentity(pulumi.ComponentResource):
             )
 
         self.deploy_role_arn = role.arn
+        # The stack's state lives in its own account's bucket (bootstrap/, one per account).
+        self.backend_url = pulumi.Output.concat("s3://", account.apply(state_bucket_name))
         self.oidc_provider_arn = pulumi.Output.from_input(provider_arn)
         self.register_outputs(
             {
                 "deployRoleArn": self.deploy_role_arn,
+                "backendUrl": self.backend_url,
                 "previewRoleArn": self.preview_role_arn,
                 "driftRoleArn": self.drift_role_arn,
             }
@@ -428,11 +432,13 @@ class CiIdentity(pulumi.ComponentResource):
         return role.arn
 
 
-def repository_variables(identity: CiIdentity) -> dict[str, pulumi.Input[str]]:
-    """The read-only role ARNs the preview and drift workflows use (where this stack owns them)."""
-    if identity.preview_role_arn is None or identity.drift_role_arn is None:
-        return {}
-    return {
-        "AWS_PREVIEW_ROLE_ARN": identity.preview_role_arn,
-        "AWS_DRIFT_ROLE_ARN": identity.drift_role_arn,
-    }
+def repository_variables(identity: CiIdentity, stack: str) -> dict[str, pulumi.Input[str]]:
+    """Per-stack repository variables of the environment-less preview and drift jobs: the
+    stack's state backend (in its own account) and, where this stack owns its account's
+    read-only roles (`ci.accountRoles`), their ARNs. `<STACK>` is the stack in upper case."""
+    suffix = stack.upper().replace("-", "_")
+    variables: dict[str, pulumi.Input[str]] = {f"PULUMI_BACKEND_URL_{suffix}": identity.backend_url}
+    if identity.preview_role_arn is not None and identity.drift_role_arn is not None:
+        variables[f"AWS_PREVIEW_ROLE_ARN_{suffix}"] = identity.preview_role_arn
+        variables[f"AWS_DRIFT_ROLE_ARN_{suffix}"] = identity.drift_role_arn
+    return variables

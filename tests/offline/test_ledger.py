@@ -145,14 +145,14 @@ def test_grandchildren_get_the_parents_whole_type_chain(inventories: dict[str, I
 def test_the_command_checks_and_updates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stack = ledger.LedgerStack(ledger.BOOTSTRAP_DIR, "admin", tmp_path)
+    stack = ledger.LedgerStack(ledger.BOOTSTRAP_DIR, "prod", tmp_path)
     monkeypatch.setattr(ledger, "ledger_stacks", lambda: [stack])
     assert cli.main(["ledger", "update"]) == 0
     urns = ledger.read(stack.path)
     assert urns
-    assert all(u.startswith("urn:pulumi:admin::aevon-bootstrap::") for u in urns)
+    assert all(u.startswith("urn:pulumi:prod::aevon-bootstrap::") for u in urns)
     assert cli.main(["ledger", "check"]) == 0
-    gone = "urn:pulumi:admin::aevon-bootstrap::aws:s3/bucket:Bucket::old-bucket"
+    gone = "urn:pulumi:prod::aevon-bootstrap::aws:s3/bucket:Bucket::old-bucket"
     ledger.write(stack.path, [*urns, gone])
     capsys.readouterr()
     assert cli.main(["ledger", "check"]) == 1
