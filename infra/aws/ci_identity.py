@@ -25,18 +25,13 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws import deploy_scope
 from infra.config import CiConfig, GithubConfig, OidcProviderMode
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 SECRETS_KEY_ALIAS = "alias/aevon-pulumi-secrets"  # created by bootstrap/
-# The AWS services this program creates resources in (regional).
-DEPLOY_SERVICES = (
-    "acm", "apigateway", "application-autoscaling", "cloudwatch", "ec2", "ecr", "ecs",
-    "elasticache", "elasticloadbalancing", "kms", "lambda", "logs", "rds", "secretsmanager",
-    "sns", "sqs", "ssm",
-)  # fmt: skip
 ESCALATION_ACTIONS = [
     "iam:CreateUser",
     "iam:CreateAccessKey",
@@ -190,14 +185,19 @@ class CiIdentity(pulumi.ComponentResource):
             f"{name}-deploy-boundary",
             name=boundary_name,
             description=f"Caps what the {args.environment} deploy role can ever do",
+            # The role's grants, compacted to fit a managed policy, and the denials.
             policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        *allowed,
-                        *self._deny_statements(account, deploy_role_name, boundary_name),
-                    ],
-                }
+                pulumi.Output.all(
+                    pulumi.Output.from_input(allowed),
+                    pulumi.Output.from_input(
+                        self._deny_statements(account, deploy_role_name, boundary_name)
+                    ),
+                ).apply(
+                    lambda parts: {
+                        "Version": "2012-10-17",
+                        "Statement": [*deploy_scope.compact(parts[0], prefix), *parts[1]],
+                    }
+                )
             ),
             opts=child,
         )
@@ -248,13 +248,10 @@ class CiIdentity(pulumi.ComponentResource):
     ) -> list[dict[str, Any]]:
         bucket = account.apply(state_bucket_name)
         return [
-            {
-                "Sid": "ManageTheStacksServicesInItsRegion",
-                "Effect": "Allow",
-                "Action": [f"{service}:*" for service in DEPLOY_SERVICES],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
-            },
+            # The stack's own resources, by name prefix where AWS names them (one row per
+            # service in infra/aws/deploy_scope.py), and the generated actions that take
+            # no resource on "*".
+            *deploy_scope.statements(account, region, prefix),
             {
                 "Sid": "ManageOnlyTheStacksRoles",
                 "Effect": "Allow",
@@ -277,17 +274,12 @@ class CiIdentity(pulumi.ComponentResource):
                 ],
             },
             {
-                # The provider lookup lists providers; the action takes only "*".
-                "Sid": "FindTheGithubOidcProvider",
-                "Effect": "Allow",
-                "Action": ["iam:ListOpenIDConnectProviders"],
-                "Resource": "*",
-            },
-            {
                 "Sid": "ServiceLinkedRolesOfTheServicesUsed",
                 "Effect": "Allow",
                 "Action": ["iam:CreateServiceLinkedRole"],
-                "Resource": "*",
+                "Resource": pulumi.Output.format(
+                    "arn:aws:iam::{0}:role/aws-service-role/*", account
+                ),
                 "Condition": {
                     "StringEquals": {
                         "iam:AWSServiceName": [
@@ -311,22 +303,6 @@ class CiIdentity(pulumi.ComponentResource):
                     "route53:ListTagsForResource",
                 ],
                 "Resource": ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"],
-            },
-            {
-                # The zone lookup lists zones; ListHostedZones takes only "*".
-                "Sid": "FindHostedZones",
-                "Effect": "Allow",
-                "Action": ["route53:ListHostedZones"],
-                "Resource": "*",
-            },
-            {
-                # Read-only calls the resources' create handlers make (CloudFormation
-                # schemas of AWS::RDS::DBInstance and AWS::EC2::FlowLog); neither takes a
-                # resource narrower than "*".
-                "Sid": "DescribeCallsOfTheHandlers",
-                "Effect": "Allow",
-                "Action": ["iam:ListRoles", "autoscaling:DescribeTags"],
-                "Resource": "*",
             },
             {
                 "Sid": "PulumiStateBucket",
@@ -356,6 +332,23 @@ class CiIdentity(pulumi.ComponentResource):
                 "Action": ["iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy"],
                 "Resource": "*",
                 "Condition": {"ArnEquals": {"iam:PolicyARN": ADMIN_POLICIES}},
+            },
+            {
+                # kms:* on the account's keys covers the state secrets key (the CLI's
+                # Encrypt/Decrypt); nothing that would lose it or take it away.
+                "Sid": "KeepTheStateSecretsKey",
+                "Effect": "Deny",
+                "Action": [
+                    "kms:ScheduleKeyDeletion",
+                    "kms:DisableKey",
+                    "kms:PutKeyPolicy",
+                    "kms:DeleteAlias",
+                    "kms:UpdateAlias",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": SECRETS_KEY_ALIAS}
+                },
             },
             {
                 # Changing the deploy role or its boundary takes an administrator.
@@ -414,10 +407,12 @@ class CiIdentity(pulumi.ComponentResource):
                             ],
                         },
                         {
+                            # The account's keys (bootstrap's region may differ from the
+                            # stack's), narrowed by the condition to the secrets key.
                             "Sid": "DecryptStackSecrets",
                             "Effect": "Allow",
                             "Action": ["kms:Decrypt"],
-                            "Resource": "*",
+                            "Resource": pulumi.Output.format("arn:aws:kms:*:{0}:key/*", account),
                             "Condition": {
                                 "ForAnyValue:StringEquals": {
                                     "kms:ResourceAliases": SECRETS_KEY_ALIAS
