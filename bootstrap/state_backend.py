@@ -1,11 +1,12 @@
-"""`StateBackend`: where aevon-infra keeps its Pulumi state and encrypts its secrets.
+"""`StateBackend`: where the stacks of one AWS account keep their Pulumi state and secrets.
 
-- an S3 bucket: versioned, encrypted with a customer-managed KMS key, all public
-  access blocked, TLS-only, bucket-owner-enforced, old state versions expired;
-- that KMS key (rotated yearly) doubles as the `awskms://` secrets provider;
-- optionally the account's GitHub Actions OIDC provider;
-- optionally the account's IAM OIDC provider for a Vercel team's tokens (team issuer
-  `https://oidc.vercel.com/<team>`), which the stacks' Vercel caller roles trust.
+- an S3 bucket `aevon-pulumi-state-<account>`: versioned, encrypted with a
+  customer-managed KMS key, all public access blocked, TLS-only, bucket-owner-enforced,
+  old state versions expired; it holds the state of the stacks in its own account only;
+- that KMS key (rotated yearly), alias `alias/aevon-pulumi-secrets`, doubles as the
+  `awskms://` secrets provider of those stacks.
+
+The account's OIDC providers are `bootstrap.oidc_providers`.
 """
 
 from __future__ import annotations
@@ -17,25 +18,36 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.aws.policy_documents import deny_insecure_transport
-from infra.aws.vercel_access import audience, issuer_url
 
-GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
-_VERCEL_TEAM = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def allowed_account_ids(config: pulumi.Config) -> list[str]:
+    """`aws:allowedAccountIds`: exactly one quoted 12-digit account id, or one clear error."""
+    value = config.get_object("allowedAccountIds")
+    if (
+        not isinstance(value, list)
+        or len(value) != 1
+        or not isinstance(value[0], str)
+        or not _ACCOUNT_ID.match(value[0])
+    ):
+        raise pulumi.RunError(
+            f"stack '{pulumi.get_stack()}': aws:allowedAccountIds = {value!r}: must name "
+            "exactly one AWS account, the one this bootstrap is for, as a quoted 12-digit id: "
+            '["111122223333"]'
+        )
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
 class StateBackendArgs:
+    """`state_versions_days`: days (1-3650) a superseded state version is kept;
+    `protect`: Pulumi `protect` on the bucket and the key. ValueError otherwise."""
+
     state_versions_days: int
-    create_github_oidc_provider: bool
     protect: bool
-    vercel_team: str | None = None
 
     def __post_init__(self) -> None:
-        if self.vercel_team is not None and not _VERCEL_TEAM.match(self.vercel_team):
-            raise ValueError(
-                f"StateBackendArgs.vercel_team {self.vercel_team!r}: a Vercel team slug "
-                "(lowercase letters, digits, '-')"
-            )
         if not 1 <= self.state_versions_days <= 3650:
             raise ValueError(
                 "StateBackendArgs.state_versions_days must be 1-3650, "
@@ -46,19 +58,10 @@ class StateBackendArgs:
     def from_config(cls, config: pulumi.Config) -> StateBackendArgs:
         """The stack's config, validated; a bad value stops the program before any resource."""
         days = config.get_int("stateVersionsDays")
-        team = config.get("vercelTeam") or None
-        if team is not None and not _VERCEL_TEAM.match(team):
-            raise pulumi.RunError(
-                f"stack '{pulumi.get_stack()}': aevon-bootstrap:vercelTeam = {team!r}: must be "
-                "a Vercel team slug (lowercase letters, digits, '-')"
-            )
         try:
             return cls(
                 state_versions_days=90 if days is None else days,
-                create_github_oidc_provider=config.get_bool("createGithubOidcProvider")
-                is not False,
                 protect=config.get_bool("protect") is not False,
-                vercel_team=team,
             )
         except ValueError as exc:
             raise pulumi.RunError(
@@ -72,8 +75,6 @@ class StateBackend(pulumi.ComponentResource):
     backend_url: pulumi.Output[str]
     secrets_provider: pulumi.Output[str]
     key_arn: pulumi.Output[str]
-    github_oidc_provider_arn: pulumi.Output[str] | None
-    vercel_oidc_provider_arn: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: StateBackendArgs, opts: pulumi.ResourceOptions | None = None
@@ -173,25 +174,6 @@ class StateBackend(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.github_oidc_provider_arn = None
-        if args.create_github_oidc_provider:
-            provider = aws.iam.OpenIdConnectProvider(
-                f"{name}-github-oidc",
-                url=GITHUB_OIDC_URL,
-                client_id_lists=["sts.amazonaws.com"],
-                opts=keep,
-            )
-            self.github_oidc_provider_arn = provider.arn
-
-        self.vercel_oidc_provider_arn = None
-        if args.vercel_team is not None:
-            self.vercel_oidc_provider_arn = aws.iam.OpenIdConnectProvider(
-                f"{name}-vercel-oidc",
-                url=issuer_url(args.vercel_team),
-                client_id_lists=[audience(args.vercel_team)],
-                opts=keep,
-            ).arn
-
         self.bucket_name = bucket.bucket
         self.backend_url = pulumi.Output.concat("s3://", bucket.bucket)
         self.secrets_provider = pulumi.Output.concat("awskms://", alias.name)
@@ -200,7 +182,5 @@ class StateBackend(pulumi.ComponentResource):
             {
                 "backendUrl": self.backend_url,
                 "secretsProvider": self.secrets_provider,
-                "githubOidcProviderArn": self.github_oidc_provider_arn,
-                "vercelOidcProviderArn": self.vercel_oidc_provider_arn,
             }
         )

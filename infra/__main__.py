@@ -196,6 +196,7 @@ delivery = github_delivery.build_if_managed(
         settings=cfg.github,
         variables={
             "AWS_DEPLOY_ROLE_ARN": ci.deploy_role_arn,
+            "PULUMI_BACKEND_URL": ci.backend_url,
             "AWS_REGION": cfg.aws_region,
             "ECR_REGISTRY": registry.registry,
             "ECS_CLUSTER": cluster.cluster_name,
@@ -205,7 +206,7 @@ delivery = github_delivery.build_if_managed(
         },
         secrets=cfg.third_party_tokens,
         repository_variables={
-            **ci_identity.repository_variables(ci),
+            **ci_identity.repository_variables(ci, cfg.stack),
             **gcp_ci_identity.repository_variables(gcp_ci, cfg.stack),
         },
     ),

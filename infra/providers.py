@@ -17,11 +17,18 @@ from infra.config import StackConfig
 
 
 def aws_provider(cfg: StackConfig) -> aws.Provider:
-    """The AWS provider for the stack's region, tagging everything it creates."""
+    """The AWS provider for the stack's region and its one account, tagging everything it creates.
+
+    `allowed_account_ids` (`aws:allowedAccountIds`): the provider checks the account of
+    the credentials it is given and refuses any other before it reads or changes
+    anything, so prod run with dev's credentials stops instead of building prod in
+    dev's account (Terraform AWS provider, "allowed_account_ids").
+    """
     return aws.Provider(
         "aws",
         aws.ProviderArgs(
             region=cfg.aws_region,
+            allowed_account_ids=cfg.aws_allowed_account_ids,
             default_tags=aws.ProviderDefaultTagsArgs(
                 tags=naming.default_tags(
                     cfg.tags.owner, cfg.tags.cost_center, cfg.protect_stateful_resources

@@ -4,6 +4,8 @@
     uv run aevon plan dev --json              # the same, for machines
     uv run aevon plan --diff staging prod     # parity: exit 1 on a gap the allow-list lacks
     uv run aevon plan dev --first-deploy      # the first `up` from empty accounts
+    uv run aevon ledger check                 # URNs that would be deleted (offline.ledger)
+    uv run aevon ledger update                # after review: record the current URNs
 
 It runs the real program (`infra/__main__.py`) under the Pulumi mock engine with
 the real `Pulumi.<stack>.yaml`, exactly as the tests do, then runs the preflight
@@ -28,11 +30,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from infra.config import ConfigError
-from offline.delivery import DeliveryOrderError, stack_deployments
-from offline.engine import ROOT, run_stack
+from infra.config import ConfigError, StackConfig, parse
+from offline import ledger
+from offline.delivery import DeliveryOrderError, delivery_order, stack_deployments
+from offline.engine import PROJECT, ROOT, run_stack, stack_config
 from offline.first_deploy import FirstDeploy, Simulation
 from offline.inputs import ArgumentParser, BadInputError, stack_document, stack_names
+from offline.ownership import check_single_ownership
 from offline.report import (
     Allowed,
     Plan,
@@ -52,8 +56,19 @@ def _known_stacks() -> tuple[str, ...]:
 
 
 def _check_stack_file(stack: str) -> None:
-    """The stack file is there, UTF-8, YAML, shaped right, without misspelled keys."""
+    """The stack file is there, UTF-8, YAML, shaped right, and its config is valid
+    (misspelled keys, values: `infra.config.parse`). Raises BadInputError (one line)."""
     stack_document(stack, ROOT)
+    try:
+        stack_settings(stack)
+    except ConfigError as exc:
+        raise BadInputError(str(exc)) from None
+
+
+def stack_settings(stack: str) -> StackConfig:
+    """A stack file's validated config (ConfigError otherwise)."""
+    raw, secret_keys = stack_config(stack, project_dir=ROOT)
+    return parse(PROJECT, stack, raw, secret_keys)
 
 
 def _plan(stack: str) -> Plan:
@@ -82,7 +97,12 @@ def _first_deploy(stack: str) -> FirstDeploy:
     )
     start = time.perf_counter()
     try:
-        result = Simulation(stack_deployments(ROOT)).check(stack)
+        deployments = stack_deployments(ROOT)
+        delivery_order(deployments)  # an order exists (DeliveryOrderError otherwise)
+        # One owner per shared object and per account's CI roles, accounts that fit
+        # (offline.ownership): a clash is bad input, before any program runs.
+        check_single_ownership({s: stack_settings(s) for s in _known_stacks()})
+        result = Simulation(deployments).check(stack)
     except (ConfigError, DeliveryOrderError) as exc:
         raise BadInputError(str(exc)) from None
     elapsed = time.perf_counter() - start
@@ -95,6 +115,24 @@ def _emit(text: str | dict[str, Any], as_json: bool) -> None:
         sys.stdout.write(json.dumps(text, indent=2, sort_keys=True, default=str) + "\n")
     else:
         sys.stdout.write(str(text))
+
+
+def _ledger(action: str) -> int:
+    """`check`: every ledger URN still held or aliased (exit 1 naming each lost one);
+    `update`: write every ledger from the current program (after review)."""
+    stacks = ledger.ledger_stacks()
+    try:
+        if action == "update":
+            for path in ledger.update_all(stacks):
+                print(f"aevon ledger: wrote {path}", file=sys.stderr)
+            return 0
+        lost = ledger.check_all(stacks)
+    except ConfigError as exc:
+        raise BadInputError(str(exc)) from None
+    for item in lost:
+        print(item.message())
+    print(f"aevon ledger: {len(lost)} URN(s) would be deleted without an alias", file=sys.stderr)
+    return 1 if lost else 0
 
 
 def _parser() -> ArgumentParser:
@@ -116,6 +154,10 @@ def _parser() -> ArgumentParser:
     plan_parser.add_argument(
         "--allowlist", type=Path, default=ALLOWLIST, help="intended differences"
     )
+    ledger_parser = sub.add_parser(
+        "ledger", help="the committed URN ledger: check it, or record the current URNs"
+    )
+    ledger_parser.add_argument("action", choices=["check", "update"])
     return parser
 
 
@@ -135,9 +177,11 @@ def _checked(args: argparse.Namespace) -> tuple[list[str], list[Allowed] | None]
     return stacks, load_allowlist(args.allowlist) if args.diff else None
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit per command outcome
     args = _parser().parse_args(argv)
     try:
+        if args.command == "ledger":
+            return _ledger(args.action)
         stacks, allowlist = _checked(args)
         if allowlist is not None:
             left, right = (_plan(s) for s in stacks)

@@ -2,15 +2,16 @@
 
 The one source is each stack file's `aevon:promotesFrom` (validated in
 `infra/config/stack.py`): staging promotes from dev, prod from staging, and a stack
-without it deploys first. `bootstrap/` (its own project, stack `admin`, one per
-AWS account) comes before every stack. A stack's first `up` can rely on what its
-*ancestors* deployed — the chain of `promotesFrom` back to bootstrap — and on
-nothing else: two stacks that promote from the same one (or a per-PR stack, which
-copies dev's config and so deploys right after bootstrap) have no order between them.
+without it deploys first. `bootstrap/` (its own project, one stack per AWS account,
+`bootstrap/Pulumi.<name>.yaml` naming the account in `aws:allowedAccountIds`) comes
+before every stack. A stack's first `up` can rely on what its *ancestors* deployed —
+its own account's bootstrap, then the chain of `promotesFrom` — and on nothing else:
+two stacks that promote from the same one (or a per-PR stack, which copies dev's
+config and so deploys right after bootstrap) have no order between them.
 
     deployments = stack_deployments()          # one per Pulumi.<stack>.yaml
-    ordered = delivery_order(deployments)      # [bootstrap, dev, staging, prod]
-    ancestors(ordered, "prod")                 # [bootstrap, dev, staging]
+    ordered = delivery_order(deployments)      # [bootstrap/dev, bootstrap/prod, ..., dev, ...]
+    ancestors(ordered, "prod")                 # [bootstrap/prod, dev, staging]
 
 Bad input raises `DeliveryOrderError` (a `promotesFrom` naming no stack, a cycle)
 or `infra.config.ConfigError` (a stack file that does not validate).
@@ -18,6 +19,7 @@ or `infra.config.ConfigError` (a stack file that does not validate).
 
 from __future__ import annotations
 
+import dataclasses
 import graphlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import parse
-from offline.engine import ACCOUNT_ID, ROOT, project_file, stack_config, stack_names
+from offline.engine import ACCOUNT_ID, ROOT, project_file, stack_config, stack_file, stack_names
 
 
 class DeliveryOrderError(ValueError):
@@ -43,9 +45,24 @@ class Deployment:
     overrides: Mapping[str, Any] | None = None  # config set on top (`pulumi config set`)
     promotes_from: str | None = None  # the label of the deployment before it
     account: str = ACCOUNT_ID  # the AWS account its credentials reach
+    bootstrap: bool = False  # an account's bootstrap, before every stack in that account
 
 
-BOOTSTRAP = Deployment("bootstrap", "admin", project_dir=ROOT / "bootstrap")
+BOOTSTRAP_DIR = ROOT / "bootstrap"
+
+
+def bootstrap_deployments(directory: Path = BOOTSTRAP_DIR) -> list[Deployment]:
+    """One per `bootstrap/Pulumi.<name>.yaml`, labelled `bootstrap/<name>`, in the account
+    its `aws:allowedAccountIds` names."""
+    found = []
+    for path in sorted(directory.glob("Pulumi.*.yaml")):
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        config = stack_file(stack, directory).get("config") or {}
+        account = str((config.get("aws:allowedAccountIds") or [ACCOUNT_ID])[0])
+        found.append(
+            Deployment(f"bootstrap/{stack}", stack, directory, account=account, bootstrap=True)
+        )
+    return found
 
 
 def stack_deployment(
@@ -61,7 +78,13 @@ def stack_deployment(
     raw, secret_keys = stack_config(config_from or stack, overrides, project_dir)
     config = parse(project_file(project_dir)["name"], stack, raw, secret_keys)
     return Deployment(
-        stack, stack, project_dir, config_from, overrides, promotes_from=config.promotes_from
+        stack,
+        stack,
+        project_dir,
+        config_from,
+        overrides,
+        promotes_from=config.promotes_from,
+        account=config.aws_account_id,
     )
 
 
@@ -71,9 +94,10 @@ def stack_deployments(project_dir: Path = ROOT) -> list[Deployment]:
 
 
 def delivery_order(
-    stacks: Sequence[Deployment], bootstrap: Deployment = BOOTSTRAP
+    stacks: Sequence[Deployment], bootstrap: Deployment | Sequence[Deployment] | None = None
 ) -> list[Deployment]:
-    """Bootstrap, then the stacks so that each comes after the one it promotes from.
+    """The bootstraps (default: every `bootstrap/` stack), then the stacks so that each
+    comes after the one it promotes from.
 
     Stacks with no order between them keep alphabetical order. Raises
     `DeliveryOrderError` naming the stack, the key and the value for a
@@ -97,7 +121,10 @@ def delivery_order(
             f"stacks promote from each other in a cycle: {cycle} (by their aevon:promotesFrom); "
             "the chain must start at a stack without promotesFrom"
         ) from None
-    ordered = [bootstrap]
+    if bootstrap is None:
+        bootstrap = bootstrap_deployments()
+    boots = [bootstrap] if isinstance(bootstrap, Deployment) else list(bootstrap)
+    ordered = [dataclasses.replace(b, bootstrap=True) for b in boots]
     while sorter.is_active():
         ready = sorted(sorter.get_ready())
         ordered += [by_label[label] for label in ready]
@@ -108,16 +135,20 @@ def delivery_order(
 def stacks_in_delivery_order(project_dir: Path = ROOT) -> list[str]:
     """Every stack with a stack file, in delivery order (dev, staging, prod; stacks with no
     order between them by name). Raises what `stack_deployments` and `delivery_order` raise."""
-    return [d.label for d in delivery_order(stack_deployments(project_dir))[1:]]
+    return [d.label for d in delivery_order(stack_deployments(project_dir)) if not d.bootstrap]
 
 
 def ancestors(ordered: Sequence[Deployment], label: str) -> list[Deployment]:
-    """The deployments whose first `up` is certain to precede `label`'s, in order."""
+    """The deployments whose first `up` is certain to precede `label`'s, in order: the
+    bootstrap of its own account, then its `promotesFrom` chain (a bootstrap has none)."""
     by_label = {d.label: d for d in ordered}
-    bootstrap = ordered[0]
+    target = by_label[label]
+    if target.bootstrap:
+        return []
     chain: list[Deployment] = []
-    previous = by_label[label].promotes_from if label != bootstrap.label else None
+    previous = target.promotes_from
     while previous is not None:
         chain.insert(0, by_label[previous])
         previous = by_label[previous].promotes_from
-    return [bootstrap, *chain] if label != bootstrap.label else []
+    boots = [d for d in ordered if d.bootstrap and d.account == target.account]
+    return [*boots, *chain]

@@ -82,8 +82,9 @@ def project_file(project_dir: Path = ROOT) -> dict[str, Any]:
 
 def stack_file(stack: str, project_dir: Path = ROOT) -> dict[str, Any]:
     """`Pulumi.<stack>.yaml` as it is. Raises `offline.inputs.BadInputError` (one line) for a
-    missing file, bytes that are not UTF-8 and YAML errors."""
-    return read_yaml(project_dir / f"Pulumi.{stack}.yaml") or {}
+    missing file, bytes that are not UTF-8 and YAML errors, and `DuplicateKeyError` (also a
+    ConfigError) for a key given twice."""
+    return read_yaml(project_dir / f"Pulumi.{stack}.yaml", stack=stack) or {}
 
 
 def stack_config(
@@ -116,6 +117,47 @@ def stack_config(
 
 
 # --------------------------------------------------------------------------- recording
+def child_urn(parent: str, type_: str, name: str, stack: str, project: str) -> str:
+    """The URN the engine gives a resource: the parent's whole type chain, `$`, its type.
+
+    As the engine and the SDK's `create_urn` build it (`<parent urn up to its last
+    '::'>$<type>::<name>`); a top-level resource (parent: none or the Stack) has only
+    its own type. `MockMonitor.make_urn` keeps only the parent's last type, which
+    differs from the real URN for a grandchild.
+    """
+    if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
+        return f"{parent[: parent.rfind('::')]}${type_}::{name}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One alias as the SDK sends it: a whole old URN, or a spec whose unset parts
+    default to the resource's own (name, type, stack, project, parent)."""
+
+    urn: str = ""
+    name: str = ""
+    type: str = ""
+    stack: str = ""
+    project: str = ""
+    parent_urn: str = ""
+    no_parent: bool = False
+
+    @classmethod
+    def of(cls, proto: Any) -> Alias:
+        if proto.HasField("urn"):
+            return cls(urn=proto.urn)
+        spec = proto.spec
+        return cls(
+            name=spec.name,
+            type=spec.type,
+            stack=spec.stack,
+            project=spec.project,
+            parent_urn=spec.parentUrn if spec.HasField("parentUrn") else "",
+            no_parent=spec.noParent if spec.HasField("noParent") else False,
+        )
+
+
 @dataclass
 class Registration:
     """One resource registration as the engine would see it."""
@@ -131,7 +173,7 @@ class Registration:
     retain_on_delete: bool | None
     delete_before_replace: bool
     depends_on: list[str]
-    alias_specs: int
+    aliases: list[Alias]
     ignore_changes: list[str]
     additional_secret_outputs: list[str]
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
@@ -156,7 +198,7 @@ class Registration:
             "retain_on_delete": None,
             "delete_before_replace": False,
             "depends_on": [],
-            "alias_specs": 0,
+            "aliases": [],
             "ignore_changes": [],
             "additional_secret_outputs": [],
         }
@@ -186,6 +228,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def __init__(self, invoke_hook: InvokeHook | None = None) -> None:
         self.provider_regions: dict[str, str] = {}
+        self.provider_accounts: dict[str, str] = {}
         self.provider_projects: dict[str, str] = {}
         self.provider_inputs: dict[str, dict[str, Any]] = {}
         self.invokes: list[tuple[str, dict[str, Any]]] = []
@@ -202,6 +245,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             logical=args.name,
             inputs={key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()},
             region=self._region_of(args.provider),
+            account=self._account_of(args.provider),
             project=self._project_of(args.provider),
         )
         rid, outputs = mock_outputs.outputs_for(context)
@@ -219,6 +263,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         urn = provider_ref.split("::")
         return "::".join(urn[:-1]) if len(urn) > 1 else provider_ref
 
+    def _account_of(self, provider_ref: str | None) -> str:
+        """The account an AWS provider's credentials reach: the one its allowedAccountIds
+        names (a real provider refuses credentials of any other), else the mock's."""
+        if not provider_ref:
+            return ACCOUNT_ID
+        return self.provider_accounts.get(self._provider_urn(provider_ref), ACCOUNT_ID)
+
     def _region_of(self, provider_ref: str | None) -> str:
         if not provider_ref:
             return DEFAULT_REGION
@@ -227,13 +278,17 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         token, params = args.token, dict(args.args)
         self.invokes.append((token, params))
-        answer = self._answer(token, params, self._region_of(args.provider))
+        answer = self._answer(
+            token, params, self._region_of(args.provider), self._account_of(args.provider)
+        )
         if self.invoke_hook is None:
             return answer
         provider = self.provider_inputs.get(self._provider_urn(args.provider or ""), {})
         return self.invoke_hook(token, params, provider, answer)
 
-    def _answer(self, token: str, params: dict[str, Any], region: str) -> dict[str, Any]:
+    def _answer(
+        self, token: str, params: dict[str, Any], region: str, account: str
+    ) -> dict[str, Any]:
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             letters = "abcdef"
             return {
@@ -244,10 +299,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             }
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
-                "accountId": ACCOUNT_ID,
-                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/deploy/session",
+                "accountId": account,
+                "arn": f"arn:aws:sts::{account}:assumed-role/deploy/session",
                 "userId": "AROAEXAMPLE:session",
-                "id": ACCOUNT_ID,
+                "id": account,
             }
         if token == "aws:index/getRegion:getRegion":
             return {
@@ -270,7 +325,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "value": rpc.wrap_rpc_secret(sha),
                 "insecureValue": sha,
                 "type": "String",
-                "arn": f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{params['name']}",
+                "arn": f"arn:aws:ssm:{region}:{account}:parameter{params['name']}",
                 "version": 3,
                 "id": params["name"],
             }
@@ -285,11 +340,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             url = params.get("url", "https://token.actions.githubusercontent.com")
             host = url.removeprefix("https://")
             return {
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
+                "arn": f"arn:aws:iam::{account}:oidc-provider/{host}",
                 "url": host,
                 "clientIdLists": ["sts.amazonaws.com"],
                 "thumbprintLists": [],
-                "id": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}",
+                "id": f"arn:aws:iam::{account}:oidc-provider/{host}",
                 "tags": {},
             }
         if token == "github:index/getTeam:getTeam":
@@ -354,6 +409,9 @@ class RecordingMonitor(MockMonitor):
         self.recording_mocks = mocks
         self.registrations: list[Registration] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return child_urn(parent, type_, name, pulumi.get_stack(), pulumi.get_project())
+
     def of_type(self, typ: str) -> list[Registration]:
         """Registrations of one type, ordered by logical name (they arrive concurrently)."""
         return sorted((r for r in self.registrations if r.type == typ), key=lambda r: r.name)
@@ -390,6 +448,11 @@ class RecordingMonitor(MockMonitor):
             region = rpc.unwrap_rpc_secret(inputs.get("region"))
             if isinstance(region, str):
                 self.recording_mocks.provider_regions[urn] = region
+            accounts = rpc.unwrap_rpc_secret(inputs.get("allowedAccountIds"))
+            if isinstance(accounts, str) and accounts.startswith("["):
+                accounts = json.loads(accounts)  # provider inputs reach the engine as JSON text
+            if isinstance(accounts, list) and accounts:
+                self.recording_mocks.provider_accounts[urn] = str(accounts[0])
             project = rpc.unwrap_rpc_secret(inputs.get("project"))
             if isinstance(project, str):
                 self.recording_mocks.provider_projects[urn] = project
@@ -408,7 +471,7 @@ class RecordingMonitor(MockMonitor):
                 ),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 depends_on=list(request.dependencies),
-                alias_specs=len(request.aliases),
+                aliases=[Alias.of(a) for a in request.aliases],
                 ignore_changes=list(request.ignoreChanges),
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 property_dependencies={

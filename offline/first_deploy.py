@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from offline.delivery import BOOTSTRAP, Deployment, ancestors, delivery_order
+from offline.delivery import Deployment, ancestors, delivery_order
 from offline.engine import Inventory, Registration, project_file, run_stack
 from offline.world import (
     KINDS,
@@ -248,7 +248,11 @@ class Simulation:
     program raises `ConfigError` for invalid config.
     """
 
-    def __init__(self, stacks: Sequence[Deployment], bootstrap: Deployment = BOOTSTRAP) -> None:
+    def __init__(
+        self,
+        stacks: Sequence[Deployment],
+        bootstrap: Deployment | Sequence[Deployment] | None = None,
+    ) -> None:
         self.order = delivery_order(stacks, bootstrap)
         self.by_label = {d.label: d for d in self.order}
         self._runs: dict[str, Run] = {}
@@ -353,5 +357,5 @@ def _too_late(label: str, creator: Run, runs: Sequence[Run]) -> str:
 
 
 def check_all(simulation: Simulation) -> dict[str, FirstDeploy]:
-    """Every stack's first deploy (not bootstrap's), in delivery order."""
-    return {d.label: simulation.check(d.label) for d in simulation.order[1:]}
+    """Every stack's first deploy (not the bootstraps'), in delivery order."""
+    return {d.label: simulation.check(d.label) for d in simulation.order if not d.bootstrap}

@@ -10,16 +10,17 @@ print it on stderr and exit with code 2, before anything is evaluated.
   UTF-8), then YAML; a syntax error names the line where the broken construct
   starts (PyYAML's `context_mark`, or the start of a plain value that ran on into
   the next line), not only the line where the parser gave up (`problem_mark`).
-- `stack_document(stack)`: the stack file exists, is a mapping with a `config:`
-  mapping, and sets no key that looks like a misspelling of a key the program
-  reads (`aws:regoin` for `aws:region`, `aevonn:network` for `aevon:network`).
+- `stack_document(stack)`: the stack file exists and is a mapping with a `config:`
+  mapping; its keys and values are the program's config to judge
+  (`infra.config.parse`: `aws:regoin` is named with `aws:region`).
+- a mapping that gives a key twice is refused (`DuplicateKeyError`), where PyYAML
+  and the Pulumi CLI would keep the last value silently.
 - `check_stacks(names)`: every name has a stack file (all checked before any is run).
 - `ArgumentParser` (from `offline.args`): argparse whose usage errors are one line too.
 """
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,28 +28,56 @@ from typing import Any
 
 import yaml
 
+from infra.config import ConfigError
 from offline.args import ArgumentParser
 
 __all__ = [
     "ArgumentParser",
     "BadInputError",
+    "DuplicateKeyError",
     "check_stacks",
     "fail",
-    "misspelled_keys",
     "read_yaml",
     "stack_document",
     "stack_names",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository: Pulumi.yaml and the stack files
-# Config keys outside the project namespace that the program reads (infra/config/_base.py).
-PROGRAM_KEYS = ("aws:region", "pulumi:disable-default-providers")
-# The namespaces a stack file may use: the project's and its providers'.
-NAMESPACES = ("aevon", "aws", "gcp", "github", "vercel", "random", "pulumi")
 
 
 class BadInputError(Exception):
     """Input the user must fix; reported as one line and exit code 2."""
+
+
+class DuplicateKeyError(BadInputError, ConfigError):
+    """A YAML mapping gives one key twice: one message naming the file, the key and both lines."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, refusing a mapping that gives a key twice.
+
+    PyYAML keeps the last value of a repeated key without a word, and so, by its
+    source, does the Pulumi CLI: it reads stack files with gopkg.in/yaml.v2's
+    non-strict `yaml.Unmarshal` (pulumi/pulumi sdk/go/common/encoding/marshal.go),
+    and only yaml.v2's `UnmarshalStrict` reports a repeated key ("already set in map").
+    A second `aevon:network` would silently replace the first.
+    """
+
+    label = ""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[arg-type]
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DuplicateKeyError(
+                    f"{self.label} line {line}: key {key!r} is given twice (first at line "
+                    f"{seen[key]}); YAML keeps only the last value without a word, and so "
+                    "does the Pulumi CLI: keep one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep)
 
 
 # ------------------------------------------------------------------------------ YAML files
@@ -109,15 +138,21 @@ def _yaml_error(text: str, label: str, exc: yaml.YAMLError) -> BadInputError:
     return BadInputError(f"{label} is not valid YAML ({at}): {problem}")
 
 
-def read_yaml(path: Path, label: str | None = None) -> Any:
+def read_yaml(path: Path, label: str | None = None, stack: str | None = None) -> Any:
     """The YAML document in `path`. Raises BadInputError (one line) for a missing file,
-    bytes that are not UTF-8, and YAML syntax errors (with the line to look at)."""
+    bytes that are not UTF-8, YAML syntax errors (with the line to look at) and a
+    mapping key given twice (`DuplicateKeyError`, naming the stack when given)."""
     label = label or path.name
     if not path.is_file():
         raise BadInputError(f"{label}: no such file")
     text = _decode(path, label)
+
+    class Loader(_UniqueKeyLoader):
+        pass
+
+    Loader.label = f"stack '{stack}': {label}" if stack else label
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise _yaml_error(text, label, exc) from None
 
@@ -148,49 +183,15 @@ def check_stacks(names: Iterable[str], project_dir: Path = ROOT) -> None:
             )
 
 
-def _declared_keys(project_dir: Path) -> list[str]:
-    project = read_yaml(project_dir / "Pulumi.yaml")
-    return [
-        *(k if ":" in k else f"{project['name']}:{k}" for k in project.get("config") or {}),
-        *PROGRAM_KEYS,
-    ]
-
-
-def misspelled_keys(config: dict[str, Any], declared: list[str]) -> list[str]:
-    """One message per key of `config` that looks like a misspelling of a key the program
-    reads and the file does not set (`aws:regoin` -> `aws:region`), or whose namespace
-    looks like a misspelling of a known one (`aevonn:` -> `aevon:`)."""
-    problems = []
-    for key in config:
-        namespace, _, name = str(key).partition(":")
-        if key in declared:
-            continue
-        if namespace not in NAMESPACES:
-            close = difflib.get_close_matches(namespace, NAMESPACES, n=1, cutoff=0.6)
-            if close:
-                problems.append(
-                    f"{key}: unknown namespace '{namespace}:'; did you mean "
-                    f"'{close[0]}:{name}'? (namespaces: {', '.join(NAMESPACES)})"
-                )
-            continue
-        unset = [k for k in declared if k not in config and k.startswith(f"{namespace}:")]
-        close = difflib.get_close_matches(str(key), unset, n=1, cutoff=0.8)
-        if close:
-            problems.append(f"{key}: not a key the program reads; did you mean {close[0]}?")
-    return problems
-
-
 def stack_document(stack: str, project_dir: Path = ROOT) -> dict[str, Any]:
     """The stack file's document, checked: it exists and is YAML in UTF-8, a mapping with
-    a `config:` mapping, without misspelled keys. Raises BadInputError (one line)."""
+    a `config:` mapping. Raises BadInputError (one line); the keys and values are the
+    program's to judge (`infra.config.parse`, which names a misspelled key's fix)."""
     check_stacks([stack], project_dir)
     label = f"Pulumi.{stack}.yaml"
     document = read_yaml(project_dir / label, label)
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
         raise BadInputError(f"{label} must be a mapping with a 'config:' mapping")
-    problems = misspelled_keys(document["config"], _declared_keys(project_dir))
-    if problems:
-        raise BadInputError(f"stack '{stack}' ({label}): {problems[0]}")
     return document
 
 

@@ -404,10 +404,14 @@ class Difference:
     reason: str | None  # why it is intended; None = a parity gap
 
 
+_ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+
+
 def _normalise(value: Any, stack: str) -> Any:
-    """Stack names inside values (physical names, ARNs) are not differences."""
+    """Stack names and AWS account ids inside values (physical names, ARNs) are not
+    differences: each stack has its own names and its own account."""
     if isinstance(value, str):
-        return re.sub(rf"\b{re.escape(stack)}\b", "<stack>", value)
+        return _ACCOUNT_ID.sub("<account>", re.sub(rf"\b{re.escape(stack)}\b", "<stack>", value))
     if isinstance(value, dict):
         return {k: _normalise(v, stack) for k, v in value.items()}
     if isinstance(value, list):

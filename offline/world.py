@@ -173,11 +173,17 @@ def _gcp_project(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
 
 def _route53_zone(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
     zone = key.name
+    parent = zone.split(".", 1)[1] if zone.count(".") >= 2 else None
+    where = (
+        f"add an NS record {zone} in its parent zone {parent} (in the account that holds it)"
+        if parent
+        else f"point {zone}'s NS records at the registrar"
+    )
     return (
         f'aws route53 create-hosted-zone --name {zone} --caller-reference "{zone}-$(date +%s)"',
     ), (
-        f"then point {zone}'s NS records at the registrar to the zone's DelegationSet "
-        "name servers (printed by the command); ACM's DNS validation waits for them"
+        f"then {where} with the zone's DelegationSet name servers (printed by the command); "
+        "ACM's DNS validation waits for them"
     )
 
 

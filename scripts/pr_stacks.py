@@ -136,6 +136,8 @@ def config_commands(stack: str, image_tag: str) -> list[list[str]]:
         ("--path", "aevon:vercel.manage", "false"),
         ("--path", "aevon:github.manage", "false"),
         ("--path", "aevon:github.environment.name", stack),
+        # dev's account: dev owns its read-only roles, the per-PR stack shares them.
+        ("--path", "aevon:ci.accountRoles", "false"),
     ]
     commands = [["pulumi", "config", "cp", "--stack", "dev", "--dest", stack]]
     for flag, key, value in overrides:

@@ -10,8 +10,10 @@ is not enough: its digest drops policy events, so a mandatory violation would sh
 as a bare "FAILED". From the events the section lists, in this order:
 
 - each policy violation: enforcement level, policy (and pack), resource, message;
+- first, a caution block naming every protected resource (`protect` set) that would
+  be deleted or replaced (Pulumi refuses to delete one: the preview fails);
 - deletions and replacements, one line per resource, marked PROTECTED where the
-  resource has `protect` set (Pulumi refuses to delete it: the preview fails);
+  resource has `protect` set;
 - error diagnostics;
 - the change counts of the summary event.
 
@@ -128,6 +130,20 @@ def render(stack: str, preview: Preview, exit_code: int) -> str:
     """The Markdown section for one stack."""
     status = "passed" if exit_code == 0 else f"FAILED ({describe(exit_code)})"
     lines = [f"### `{stack}`: preview {status}", ""]
+    protected_losses = sorted(
+        (kind, short(urn)) for urn, (kind, is_protected) in preview.losses.items() if is_protected
+    )
+    if protected_losses:
+        # First thing a reviewer reads: a protected resource (a database, a queue, a key)
+        # would be lost. Pulumi refuses it while `protect` is set; a rename without an
+        # alias or a forced replacement shows here before anyone turns protection off.
+        lines.append(
+            f"> [!CAUTION]\n> **{len(protected_losses)} PROTECTED resource(s) would be deleted "
+            "or replaced:** "
+            + ", ".join(f"{kind} `{name}`" for kind, name in protected_losses)
+            + ". A renamed or moved resource needs an alias (README, The URN ledger)."
+        )
+        lines.append("")
     if preview.violations:
         lines.append(f"**Policy violations ({len(preview.violations)})**")
         for v in sorted(

@@ -33,12 +33,13 @@ EDITS: list[tuple[str, str, str]] = [
     ("cidr", "    cidr: 10.20.0.0/16\n", "    cidr: 10.30.0.0/16\n"),
     ("`name` (`qa`)", "      name: staging\n", "      name: qa\n"),
     ('{tags: ["qa-*"]}', '      refs: {tags: ["rc-*"]}\n', '      refs: {tags: ["qa-*"]}\n'),
-    ("hostName", "      hostName: staging.aevon.dev\n", "      hostName: qa.aevon.dev\n"),
+    ("hostName", "      hostName: staging.aevon.dev\n", "      hostName: qa.staging.aevon.dev\n"),
     ("manage: false", "  aevon:vercel:\n", "  aevon:vercel:\n    manage: false\n"),
     ("costCenter", "    costCenter: aevon-staging\n", "    costCenter: aevon-qa\n"),
+    ("accountRoles: false", "    accountRoles: true\n", "    accountRoles: false\n"),
 ]
 # The copy keeps staging's `aevon:promotesFrom: dev`, which the README asks for (`dev`).
-GENERATED = ("README.md", f"Pulumi.{NEW}.yaml", "tests/__snapshots__/")
+GENERATED = ("README.md", f"Pulumi.{NEW}.yaml", "tests/__snapshots__/", "ledger/")
 
 
 def _section() -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.config import ConfigError, NatStrategy, StackConfig, parse
-from offline.engine import STACKS, stack_config
+from offline.engine import ROOT, STACKS, run_stack, stack_config
 
 
 def _raw(overrides: dict[str, Any] | None = None, stack: str = "dev") -> dict[str, Any]:
@@ -143,7 +145,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("unknown-top-level-key", {"aevon:databse": "{}"}, "aevon:databse", "unknown key"),
     ("missing-key", {"aevon:network": None}, "aevon:network", "required key is missing"),
-    ("region-bad", {"aws:region": "mars-north-1a"}, "aws:region", "AWS region code"),
+    ("region-bad", {"aws:region": "mars-north-1a"}, "aws:region", "is not an AWS region"),
     (
         "protect-not-bool",
         {"aevon:protectStatefulResources": "maybe"},
@@ -281,3 +283,120 @@ def test_gke_control_plane_must_be_reachable() -> None:
     networks = [{"name": "office", "cidr": "203.0.113.0/24"}]
     gcp = _section("gcp", "staging", dnsEndpoint=False, authorizedNetworks=networks)
     assert parse("aevon", "staging", _raw({"aevon:gcp": gcp}, "staging")).gcp.dns_endpoint is False
+
+
+# --------------------------------------------------------------------------- issue 14
+def _gates(stack: str, changes: dict[str, Any]) -> dict[str, Any]:
+    github = copy.deepcopy(_section("github", stack))
+    for path, value in changes.items():
+        target = github
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target[part]
+        target[last] = value
+    return github
+
+
+CERTIFICATE = "arn:aws:acm:{region}:{account}:certificate/4f6b8a39-3d0c-4f3b-9a8e-2c1d5e7f9a10"
+
+
+def _prod_tls(region: str, account: str) -> dict[str, Any]:
+    return _section(
+        "compute",
+        "prod",
+        tls={"certificateArn": CERTIFICATE.format(region=region, account=account)},
+    )
+
+
+# The kinds of mistake issue 14 names: (case id, stack, overrides (a {"secure": ...} value
+# is encrypted config), key named in the message, fragment of the rule). Each fails on the
+# code before issue 14 (where the mistake passed silently or got a vaguer message).
+KIND_BAD_INPUTS: list[tuple[str, str, dict[str, Any], str, str]] = [
+    # misspelled keys and namespaces: the closest known key is suggested
+    ("misspelled-aws-key", "dev", {"aws:regoin": "us-east-1"}, "aws:regoin", "unknown key of aws; did you mean aws:region?"),
+    ("misspelled-namespace", "dev", {"aevonn:network": _network()}, "aevonn:network", "unknown namespace 'aevonn' (the program reads aevon, aws, gcp, github, pulumi, random, vercel); did you mean aevon:network?"),
+    ("misspelled-project-key", "dev", {"aevon:databse": "{}"}, "aevon:databse", "unknown key; did you mean aevon:database?"),
+    ("misspelled-nested-key", "dev", {"aevon:network": {**_network(), "natt": "single"}}, "aevon:network.natt", "unknown key; did you mean nat?"),
+    ("misspelled-pulumi-key", "dev", {"pulumi:disable-default-provider": ["*"]}, "pulumi:disable-default-provider", "did you mean pulumi:disable-default-providers?"),
+    ("provider-key-not-read", "dev", {"aws:profile": "admin"}, "aws:profile", "a key of aws that this program does not read"),
+    # values naming things that don't exist or don't fit
+    ("region-not-a-region", "dev", {"aws:region": "us-east-7"}, "aws:region", "is not an AWS region (botocore's endpoint data lists"),
+    ("region-of-another-partition", "dev", {"aws:region": "cn-north-1"}, "aws:region", "is in partition aws-cn"),
+    ("certificate-of-another-region", "prod", {"aevon:compute": _prod_tls("eu-west-1", "777788889999")}, "stack config", "is in region eu-west-1; the load balancer is in aws:region us-east-1"),
+    ("certificate-of-another-account", "prod", {"aevon:compute": _prod_tls("us-east-1", "111122223333")}, "stack config", "belongs to account 111122223333, not this stack's account 777788889999"),
+    ("account-missing", "prod", {"aws:allowedAccountIds": None}, "aws:allowedAccountIds", "required key is missing"),
+    ("account-as-a-number", "prod", {"aws:allowedAccountIds": [12345678901]}, "aws:allowedAccountIds", "must be a quoted string"),
+    ("two-accounts", "prod", {"aws:allowedAccountIds": ["777788889999", "111122223333"]}, "aws:allowedAccountIds", "must name exactly one AWS account"),
+    # provider tokens in plaintext (and credentials in config at all)
+    ("github-token-plaintext", "dev", {"github:token": "ghp_" + "x" * 36}, "github:token", "a credential in plaintext in the committed stack file"),
+    ("vercel-token-plaintext", "dev", {"vercel:apiToken": "v" * 24}, "vercel:apiToken", "a credential in plaintext in the committed stack file"),
+    ("aws-secret-key-plaintext", "dev", {"aws:secretKey": "s" * 40}, "aws:secretKey", "`pulumi config set --secret` would encrypt it"),
+    ("gcp-credentials-plaintext", "staging", {"gcp:credentials": '{"type": "service_account"}'}, "gcp:credentials", "a credential in plaintext"),
+    ("github-token-encrypted-but-unread", "dev", {"github:token": {"secure": "v1:abc"}}, "github:token", "never read credentials from config"),
+    ("token-shaped-value-in-a-project-key", "dev", {"aevon:tags": {"owner": "ghp_" + "a" * 36, "costCenter": "x"}}, "aevon:tags", "shaped like a credential"),
+    # a network shape that leaves private workloads no way to ECR, logs or SQS
+    ("nat-none-in-dev", "dev", {"aevon:network": _network(nat="none")}, "stack config", "network.nat 'none' leaves the private subnets without a way to ECR"),
+    ("nat-none-in-prod", "prod", {"aevon:network": {**_section("network", "prod"), "nat": "none"}}, "stack config", "no interface endpoints"),
+    # protection switched off for one stateful object in a protected stack
+    ("gke-unprotected-in-staging", "staging", {"aevon:gcp": _section("gcp", "staging", deletionProtection=False)}, "stack config", "protectStatefulResources is true, so the stack also needs gcp.deletionProtection: true"),
+    ("gke-unprotected-in-prod", "prod", {"aevon:gcp": _section("gcp", "prod", deletionProtection=False)}, "stack config", "gcp.deletionProtection: true"),
+    # approval gates that don't really add a second person
+    ("gate-without-prevent-self-review", "staging", {"aevon:github": _gates("staging", {"environment.preventSelfReview": False})}, "aevon:github.environment", "could approve it alone"),
+    ("approval-gate-without-prevent-self-review", "prod", {"aevon:github": _gates("prod", {"approvalEnvironment.preventSelfReview": False})}, "aevon:github.approvalEnvironment", "could approve it alone"),
+    ("one-reviewer-user-in-both-gates", "prod", {"aevon:github": _gates("prod", {"environment.reviewers": {"users": ["Octocat"]}, "approvalEnvironment.reviewers": {"users": ["octocat"]}})}, "aevon:github", "share reviewers (octocat)"),
+    ("both-gates-one-environment", "prod", {"aevon:github": _gates("prod", {"approvalEnvironment.name": "production"})}, "aevon:github", "the gate must be a second environment"),
+    ("protected-stack-without-approval", "prod", {"aevon:github": _gates("prod", {"environment.requireApproval": False, "environment.reviewers": {}, "approvalEnvironment": None})}, "stack config", "github.environment.requireApproval: true"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides", "key", "rule"),
+    [pytest.param(s, o, k, r, id=i) for i, s, o, k, r in KIND_BAD_INPUTS],
+)
+def test_each_kind_of_mistake_gets_one_clear_error(
+    stack: str, overrides: dict[str, Any], key: str, rule: str
+) -> None:
+    raw, secret_keys = stack_config(stack, overrides)
+    for k, v in overrides.items():
+        if v is None:
+            raw.pop(k, None)
+    with pytest.raises(ConfigError) as caught:
+        parse("aevon", stack, raw, secret_keys)
+    message = str(caught.value)
+    assert message.startswith(f"stack '{stack}': invalid configuration"), message
+    assert key in message, message
+    assert rule in message, message
+
+
+@pytest.mark.parametrize(
+    ("nested", "line"),
+    [
+        pytest.param(
+            False, "line 6: key 'aws:region' is given twice (first at line 2)", id="top-level"
+        ),
+        pytest.param(True, "line 5: key 'azCount' is given twice (first at line 4)", id="nested"),
+    ],
+)
+def test_a_key_given_twice_is_refused_before_anything_runs(
+    tmp_path: Path, nested: bool, line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyYAML (and the Pulumi CLI's non-strict yaml.v2) keep the last value silently."""
+    from offline import engine
+
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    body = (
+        "config:\n  aws:region: us-east-1\n  aevon:network:\n    azCount: 2\n    azCount: 3\n"
+        if nested
+        else "config:\n  aws:region: us-east-1\n  aevon:network:\n    azCount: 2\n"
+        "    nat: single\n  aws:region: eu-west-1\n"
+    )
+    (tmp_path / "Pulumi.dev.yaml").write_text(body)
+    started: list[Any] = []
+    monkeypatch.setattr(engine, "_start", lambda *a, **k: started.append(a))
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", project_dir=tmp_path)
+    assert str(caught.value) == (
+        f"stack 'dev': Pulumi.dev.yaml {line}; YAML keeps only the last value without a word, "
+        "and so does the Pulumi CLI: keep one"
+    )
+    assert started == []

@@ -154,7 +154,8 @@ def test_outputs_expose_endpoints_secret_arns_queues_and_repositories(inventory:
     assert set(out["queueUrls"]) == {r.value for r in QueueRole}
     assert out["queueUrls"]["outbound"].endswith(".fifo")
     assert set(out["repositoryUrls"]) == set(_cfg(inventory.stack, "registry")["repositories"])
-    assert out["ecrRegistry"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    account = stack_file(inventory.stack)["config"]["aws:allowedAccountIds"][0]
+    assert out["ecrRegistry"] == f"{account}.dkr.ecr.us-east-1.amazonaws.com"
 
 
 @pytest.mark.parametrize("stack", STACKS)

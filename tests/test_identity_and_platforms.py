@@ -107,10 +107,22 @@ def test_deploy_role_is_scoped_and_capped_by_a_boundary() -> None:
     assert role.input("permissionsBoundary") == boundary.outputs["arn"]
     policy = json.loads(rec.named("ci-deploy-policy").input("policy"))
     for statement in policy["Statement"]:
-        assert "*" not in statement["Action"]
-        if any(a.endswith(":*") for a in statement["Action"]):
-            assert statement["Condition"] == {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
-    iam = next(s for s in policy["Statement"] if s["Sid"] == "ManageOnlyTheStacksRoles")
+        actions = statement["Action"]
+        assert "*" not in (actions if isinstance(actions, list) else [actions])
+        # A whole service only on the stack's resources, never on "*" (CKV_AWS_355).
+        if isinstance(statement["Action"], str) and statement["Action"].endswith(":*"):
+            assert "*" not in statement["Resource"]
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["StackResourcesOfSqs"] == {
+        "Sid": "StackResourcesOfSqs",
+        "Effect": "Allow",
+        "Action": "sqs:*",
+        "Resource": ["arn:aws:sqs:us-east-1:123456789012:aevon-test-*"],
+    }
+    assert by_sid["ActionsWithoutResourcesInTheRegion"]["Condition"] == {
+        "StringEquals": {"aws:RequestedRegion": "us-east-1"}
+    }
+    iam = by_sid["ManageOnlyTheStacksRoles"]
     assert iam["Resource"] == [
         "arn:aws:iam::123456789012:role/aevon-test-*",
         "arn:aws:iam::123456789012:policy/aevon-test-*",
@@ -543,7 +555,9 @@ def test_no_shared_object_is_managed_by_two_stacks(inventories: dict[str, Invent
             elif r.type in ("aws:iam/openIdConnectProvider:OpenIdConnectProvider",):
                 keys.add((r.type, r.input("url")))
             elif r.name.startswith(("ci-preview", "ci-drift")):
-                keys.add((r.type, r.name))
+                # The read-only roles are one per account (each stack has its own account).
+                account = inv.one("pulumi:providers:aws").input("allowedAccountIds")
+                keys.add((r.type, f"{account}:{r.name}"))
         return keys
 
     seen: dict[tuple[str, str], str] = {}

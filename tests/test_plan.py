@@ -154,6 +154,17 @@ KNOWN = ", ".join(STACKS)
 DEV = (ROOT / "Pulumi.dev.yaml").read_text()
 
 
+def _line(text: str, start: str) -> int:
+    """The 1-based number of the first line of `text` that starts with `start`."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith(start))
+
+
+NAT = _line(DEV, "    nat: instance")
+AZ_COUNT = _line(DEV, "    azCount: 2")
+# Config mistakes are the program's own message: a header naming the stack, one line each.
+CONFIG_MISTAKES = ("typo", "namespace", "section", "bad")
+
+
 @pytest.mark.parametrize(
     ("stack", "text", "message"),
     [
@@ -169,18 +180,19 @@ DEV = (ROOT / "Pulumi.dev.yaml").read_text()
             "Pulumi.broken.yaml is not valid YAML (line 2, column 18): expected ',' or ']'",
         ),
         (
-            # A key without ': ' runs on into the next line: line 17 is the one to fix.
+            # A key without ': ' runs on into the next line: its own line is the one to fix.
             "colon",
             DEV.replace("    nat: instance", "    nat instance"),
-            "Pulumi.colon.yaml is not valid YAML (line 17, column 5): could not find expected ':'",
+            f"Pulumi.colon.yaml is not valid YAML (line {NAT}, column 5): could not find "
+            "expected ':'",
         ),
         (
             "indent",
             DEV.replace("    azCount: 2", "     azCount: 2"),
-            # One line too deep: line 15's value runs on into it; the message names both.
-            "Pulumi.indent.yaml is not valid YAML (line 15): the value on this line runs on "
-            "into line 16, where mapping values are not allowed here (a key here without ': ', "
-            "or line 16 indented deeper than the key above it)",
+            # One line too deep: the line above runs on into it; the message names both.
+            f"Pulumi.indent.yaml is not valid YAML (line {AZ_COUNT - 1}): the value on this "
+            f"line runs on into line {AZ_COUNT}, where mapping values are not allowed here (a "
+            f"key here without ': ', or line {AZ_COUNT} indented deeper than the key above it)",
         ),
         (
             # Issue 16: a Latin-1 "é" in a comment.
@@ -193,18 +205,17 @@ DEV = (ROOT / "Pulumi.dev.yaml").read_text()
             # Issue 16: reported as "aws:region: required key is missing", never naming the typo.
             "typo",
             DEV.replace("aws:region:", "aws:regoin:"),
-            "stack 'typo' (Pulumi.typo.yaml): aws:regoin: not a key the program reads; "
-            "did you mean aws:region?",
+            "aws:regoin: unknown key of aws; did you mean aws:region?",
         ),
         (
             "namespace",
             DEV.replace("aevon:network:", "aevonn:network:"),
-            "aevonn:network: unknown namespace 'aevonn:'; did you mean 'aevon:network'?",
+            "did you mean aevon:network?",
         ),
         (
             "section",
             DEV.replace("aevon:database:", "aevon:databse:"),
-            "aevon:databse: not a key the program reads; did you mean aevon:database?",
+            "aevon:databse: unknown key; did you mean aevon:database?",
         ),
         ("bad", DEV.replace("azCount: 2", "azCount: 9"), "stack 'bad': invalid configuration"),
     ],
@@ -226,6 +237,10 @@ def test_bad_input_gets_one_message_and_exit_code_2(
     assert "Traceback" not in err
     if stack == "bad":
         assert "aevon:network.azCount = 9" in err
+    if stack in CONFIG_MISTAKES:
+        # One problem: the misspelled key, not also the key it was meant to be as missing.
+        assert f"stack '{stack}': invalid configuration (1 problem(s))" in err, err
+        assert len(err.strip().splitlines()) == 2, err
     else:
         assert len(err.strip().splitlines()) == 1, err
 

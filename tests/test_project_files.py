@@ -14,7 +14,7 @@ from offline.engine import ROOT, STACKS, project_file, stack_file
 
 # The CLI's project-config type check (the project.json schema of the pinned CLI).
 CLI_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list, "object": dict}
-INTERNAL_FIELDS = {"project", "stack", "aws_region"}
+INTERNAL_FIELDS = {"project", "stack", "aws_region", "aws_allowed_account_ids"}
 
 
 def _declared() -> dict[str, dict]:

@@ -25,18 +25,13 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws import deploy_scope
 from infra.config import CiConfig, GithubConfig, OidcProviderMode
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 SECRETS_KEY_ALIAS = "alias/aevon-pulumi-secrets"  # created by bootstrap/
-# The AWS services this program creates resources in (regional).
-DEPLOY_SERVICES = (
-    "acm", "apigateway", "application-autoscaling", "cloudwatch", "ec2", "ecr", "ecs",
-    "elasticache", "elasticloadbalancing", "kms", "lambda", "logs", "rds", "secretsmanager",
-    "sns", "sqs", "ssm",
-)  # fmt: skip
 ESCALATION_ACTIONS = [
     "iam:CreateUser",
     "iam:CreateAccessKey",
@@ -155,6 +150,7 @@ def trust_policy(provider_arn: pulumi.Input[str], subject: str) -> pulumi.Output
 
 class CiIdentity(pulumi.ComponentResource):
     deploy_role_arn: pulumi.Output[str]
+    backend_url: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str] | None
     drift_role_arn: pulumi.Output[str] | None
@@ -189,14 +185,19 @@ class CiIdentity(pulumi.ComponentResource):
             f"{name}-deploy-boundary",
             name=boundary_name,
             description=f"Caps what the {args.environment} deploy role can ever do",
+            # The role's grants, compacted to fit a managed policy, and the denials.
             policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        *allowed,
-                        *self._deny_statements(account, deploy_role_name, boundary_name),
-                    ],
-                }
+                pulumi.Output.all(
+                    pulumi.Output.from_input(allowed),
+                    pulumi.Output.from_input(
+                        self._deny_statements(account, deploy_role_name, boundary_name)
+                    ),
+                ).apply(
+                    lambda parts: {
+                        "Version": "2012-10-17",
+                        "Statement": [*deploy_scope.compact(parts[0], prefix), *parts[1]],
+                    }
+                )
             ),
             opts=child,
         )
@@ -226,10 +227,13 @@ class CiIdentity(pulumi.ComponentResource):
             )
 
         self.deploy_role_arn = role.arn
+        # The stack's state lives in its own account's bucket (bootstrap/, one per account).
+        self.backend_url = pulumi.Output.concat("s3://", account.apply(state_bucket_name))
         self.oidc_provider_arn = pulumi.Output.from_input(provider_arn)
         self.register_outputs(
             {
                 "deployRoleArn": self.deploy_role_arn,
+                "backendUrl": self.backend_url,
                 "previewRoleArn": self.preview_role_arn,
                 "driftRoleArn": self.drift_role_arn,
             }
@@ -244,13 +248,10 @@ class CiIdentity(pulumi.ComponentResource):
     ) -> list[dict[str, Any]]:
         bucket = account.apply(state_bucket_name)
         return [
-            {
-                "Sid": "ManageTheStacksServicesInItsRegion",
-                "Effect": "Allow",
-                "Action": [f"{service}:*" for service in DEPLOY_SERVICES],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
-            },
+            # The stack's own resources, by name prefix where AWS names them (one row per
+            # service in infra/aws/deploy_scope.py), and the generated actions that take
+            # no resource on "*".
+            *deploy_scope.statements(account, region, prefix),
             {
                 "Sid": "ManageOnlyTheStacksRoles",
                 "Effect": "Allow",
@@ -273,17 +274,12 @@ class CiIdentity(pulumi.ComponentResource):
                 ],
             },
             {
-                # The provider lookup lists providers; the action takes only "*".
-                "Sid": "FindTheGithubOidcProvider",
-                "Effect": "Allow",
-                "Action": ["iam:ListOpenIDConnectProviders"],
-                "Resource": "*",
-            },
-            {
                 "Sid": "ServiceLinkedRolesOfTheServicesUsed",
                 "Effect": "Allow",
                 "Action": ["iam:CreateServiceLinkedRole"],
-                "Resource": "*",
+                "Resource": pulumi.Output.format(
+                    "arn:aws:iam::{0}:role/aws-service-role/*", account
+                ),
                 "Condition": {
                     "StringEquals": {
                         "iam:AWSServiceName": [
@@ -296,32 +292,6 @@ class CiIdentity(pulumi.ComponentResource):
                         ]
                     }
                 },
-            },
-            {
-                # The NAT instance's group of one (network.nat: instance), by name prefix.
-                "Sid": "ManageOnlyTheStacksAutoScalingGroups",
-                "Effect": "Allow",
-                "Action": [
-                    "autoscaling:CreateAutoScalingGroup",
-                    "autoscaling:UpdateAutoScalingGroup",
-                    "autoscaling:DeleteAutoScalingGroup",
-                    "autoscaling:CreateOrUpdateTags",
-                    "autoscaling:DeleteTags",
-                ],
-                "Resource": pulumi.Output.format(
-                    "arn:aws:autoscaling:{0}:{1}:autoScalingGroup:*:autoScalingGroupName/{2}-*",
-                    region,
-                    account,
-                    prefix,
-                ),
-            },
-            {
-                # Describe calls take only "*" (service authorization reference).
-                "Sid": "DescribeAutoScalingInItsRegion",
-                "Effect": "Allow",
-                "Action": ["autoscaling:Describe*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
             },
             {
                 # The NAT instance's profile (network.nat: instance), by name prefix.
@@ -353,22 +323,6 @@ class CiIdentity(pulumi.ComponentResource):
                 "Resource": ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"],
             },
             {
-                # The zone lookup lists zones; ListHostedZones takes only "*".
-                "Sid": "FindHostedZones",
-                "Effect": "Allow",
-                "Action": ["route53:ListHostedZones"],
-                "Resource": "*",
-            },
-            {
-                # Read-only calls the resources' create handlers make (CloudFormation
-                # schemas of AWS::RDS::DBInstance and AWS::EC2::FlowLog); neither takes a
-                # resource narrower than "*".
-                "Sid": "DescribeCallsOfTheHandlers",
-                "Effect": "Allow",
-                "Action": ["iam:ListRoles", "autoscaling:DescribeTags"],
-                "Resource": "*",
-            },
-            {
                 "Sid": "PulumiStateBucket",
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
@@ -396,6 +350,23 @@ class CiIdentity(pulumi.ComponentResource):
                 "Action": ["iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy"],
                 "Resource": "*",
                 "Condition": {"ArnEquals": {"iam:PolicyARN": ADMIN_POLICIES}},
+            },
+            {
+                # kms:* on the account's keys covers the state secrets key (the CLI's
+                # Encrypt/Decrypt); nothing that would lose it or take it away.
+                "Sid": "KeepTheStateSecretsKey",
+                "Effect": "Deny",
+                "Action": [
+                    "kms:ScheduleKeyDeletion",
+                    "kms:DisableKey",
+                    "kms:PutKeyPolicy",
+                    "kms:DeleteAlias",
+                    "kms:UpdateAlias",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": SECRETS_KEY_ALIAS}
+                },
             },
             {
                 # Changing the deploy role or its boundary takes an administrator.
@@ -454,10 +425,12 @@ class CiIdentity(pulumi.ComponentResource):
                             ],
                         },
                         {
+                            # The account's keys (bootstrap's region may differ from the
+                            # stack's), narrowed by the condition to the secrets key.
                             "Sid": "DecryptStackSecrets",
                             "Effect": "Allow",
                             "Action": ["kms:Decrypt"],
-                            "Resource": "*",
+                            "Resource": pulumi.Output.format("arn:aws:kms:*:{0}:key/*", account),
                             "Condition": {
                                 "ForAnyValue:StringEquals": {
                                     "kms:ResourceAliases": SECRETS_KEY_ALIAS
@@ -472,11 +445,13 @@ class CiIdentity(pulumi.ComponentResource):
         return role.arn
 
 
-def repository_variables(identity: CiIdentity) -> dict[str, pulumi.Input[str]]:
-    """The read-only role ARNs the preview and drift workflows use (where this stack owns them)."""
-    if identity.preview_role_arn is None or identity.drift_role_arn is None:
-        return {}
-    return {
-        "AWS_PREVIEW_ROLE_ARN": identity.preview_role_arn,
-        "AWS_DRIFT_ROLE_ARN": identity.drift_role_arn,
-    }
+def repository_variables(identity: CiIdentity, stack: str) -> dict[str, pulumi.Input[str]]:
+    """Per-stack repository variables of the environment-less preview and drift jobs: the
+    stack's state backend (in its own account) and, where this stack owns its account's
+    read-only roles (`ci.accountRoles`), their ARNs. `<STACK>` is the stack in upper case."""
+    suffix = stack.upper().replace("-", "_")
+    variables: dict[str, pulumi.Input[str]] = {f"PULUMI_BACKEND_URL_{suffix}": identity.backend_url}
+    if identity.preview_role_arn is not None and identity.drift_role_arn is not None:
+        variables[f"AWS_PREVIEW_ROLE_ARN_{suffix}"] = identity.preview_role_arn
+        variables[f"AWS_DRIFT_ROLE_ARN_{suffix}"] = identity.drift_role_arn
+    return variables

@@ -18,6 +18,7 @@ enforces live in `infra.aws.limits`; the services and queues in `infra.blueprint
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -43,8 +44,9 @@ from infra.config.delivery import (
     RefPolicy,
     Reviewers,
 )
-from infra.config.errors import ConfigError, explain
+from infra.config.errors import ConfigError, message, problems
 from infra.config.ingestion import ApiAuthorization, IngestionConfig, JwtConfig
+from infra.config.keys import SECRET_KEYS, key_problems
 from infra.config.network import FlowLogsConfig, NatStrategy, NetworkConfig
 from infra.config.platforms import (
     AuthorizedNetwork,
@@ -115,7 +117,12 @@ def _decode(raw: str | Any) -> Any:
     return raw
 
 
-SECRET_KEYS = {f"{PROJECT_NAMESPACE}:thirdPartyTokens"}
+# The `aevon:` keys StackConfig reads (its other fields come from the stack or FOREIGN_KEYS).
+PROJECT_KEYS = frozenset(
+    f"{PROJECT_NAMESPACE}:{f.alias}"
+    for f in StackConfig.model_fields.values()
+    if f.alias and f.alias not in {"project", "stack", *FOREIGN_KEYS.values()}
+)
 
 
 def parse(
@@ -123,19 +130,13 @@ def parse(
 ) -> StackConfig:
     """Validate a stack's raw config map (keys `namespace:key`) into a StackConfig.
 
-    Pure: no Pulumi runtime needed, so tests and tools call it directly. Keys that
-    must be secret (`SECRET_KEYS`) are refused when set in plaintext, if the caller
-    says which keys are secret.
+    Pure: no Pulumi runtime needed, so tests and tools call it directly. Raises one
+    `ConfigError` listing every problem: the keys the program would not read as meant
+    (`infra.config.keys`: misspelled keys and namespaces, provider keys it ignores,
+    credentials in config; plaintext secrets only when the caller says which keys are
+    secret) and every value the model refuses.
     """
-    if secret_keys is not None:
-        plain = sorted(
-            k for k in SECRET_KEYS if raw.get(k) not in (None, "", "{}") and k not in secret_keys
-        )
-        if plain:
-            raise ConfigError(
-                f"stack '{stack}': invalid configuration (1 problem(s))\n  - {plain[0]}: is set in "
-                f"plaintext; set it with `pulumi config set --secret --path {plain[0]}.NAME`"
-            )
+    found = key_problems(raw, secret_keys, PROJECT_KEYS, _decode)
     data: dict[str, Any] = {"project": project, "stack": stack}
     for full_key, value in raw.items():
         namespace, _, key = full_key.partition(":")
@@ -144,9 +145,33 @@ def parse(
         elif namespace == PROJECT_NAMESPACE:
             data[key] = _decode(value)
     try:
-        return StackConfig.model_validate(data)
+        config = StackConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(explain(stack, error, data, StackConfig)) from None
+        found += problems(error, data, StackConfig)
+        config = None
+    if found or config is None:
+        raise ConfigError(message(stack, _without_explained_missing(found)))
+    return config
+
+
+_SUGGESTION = re.compile(r"^(?P<key>\S+): .*did you mean (?P<fix>[^?\s]+)\?")
+
+
+def _without_explained_missing(lines: list[str]) -> list[str]:
+    """`lines` without "K: required key is missing" where another line already names K as
+    the fix of a misspelled key (`aws:regoin`: did you mean aws:region?): one mistake,
+    one line."""
+    fixes = set()
+    for line in lines:
+        found = _SUGGESTION.match(line)
+        if found:
+            key, fix = found["key"], found["fix"]
+            parent = key.rpartition(".")[0] if "." in key else ""
+            fixes.add(fix if ":" in fix or not parent else f"{parent}.{fix}")
+    missing = ": required key is missing"
+    return [
+        line for line in lines if not (line.endswith(missing) and line[: -len(missing)] in fixes)
+    ]
 
 
 def load() -> StackConfig:

@@ -11,7 +11,7 @@ from infra.aws.limits import LOG_RETENTION_DAYS
 
 PROJECT_NAMESPACE = "aevon"
 # Keys that live outside the project namespace, mapped to StackConfig fields.
-FOREIGN_KEYS = {"aws:region": "awsRegion"}
+FOREIGN_KEYS = {"aws:region": "awsRegion", "aws:allowedAccountIds": "awsAllowedAccountIds"}
 
 
 class _Model(BaseModel):

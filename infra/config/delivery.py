@@ -72,7 +72,17 @@ class GithubEnvironmentConfig(_Model):
             raise ValueError(
                 f"environment {self.name} lists reviewers but requireApproval is false"
             )
+        if self.require_approval and not self.prevent_self_review:
+            raise ValueError(
+                f"environment {self.name} requires approval with preventSelfReview false: the "
+                "person who starts a deploy could approve it alone; keep preventSelfReview true"
+            )
         return self
+
+    @property
+    def reviewer_names(self) -> set[str]:
+        """Teams and users, lower case: GitHub slugs and logins ignore case."""
+        return {name.lower() for name in (*self.reviewers.teams, *self.reviewers.users)}
 
 
 class GithubConfig(_Model):
@@ -102,10 +112,12 @@ class GithubConfig(_Model):
         if gate is not None:
             if not (gate.require_approval and self.environment.require_approval):
                 raise ValueError("both chained environments must require approval")
-            shared = {*gate.reviewers.teams, *gate.reviewers.users} & {
-                *self.environment.reviewers.teams,
-                *self.environment.reviewers.users,
-            }
+            if gate.name == self.environment.name:
+                raise ValueError(
+                    f"approvalEnvironment and environment are both '{gate.name}': one "
+                    "environment asks for one approval; the gate must be a second environment"
+                )
+            shared = gate.reviewer_names & self.environment.reviewer_names
             if shared:
                 raise ValueError(
                     f"the two approval environments share reviewers ({', '.join(sorted(shared))}); "

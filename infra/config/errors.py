@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -40,33 +41,48 @@ def _value_at(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> Any:
     return value
 
 
+def message(stack: str, problems: Sequence[str]) -> str:
+    """The one message: the stack, then one line per problem."""
+    lines = [f"stack '{stack}': invalid configuration ({len(problems)} problem(s))"]
+    return "\n".join([*lines, *(f"  - {p}" for p in problems)])
+
+
 def explain(
     stack: str, error: ValidationError, data: Mapping[str, Any], root: type[BaseModel]
 ) -> str:
-    """The one message for every problem pydantic found in `data` (validated as `root`).
+    """The one message for every problem pydantic found in `data` (validated as `root`)."""
+    return message(stack, problems(error, data, root))
+
+
+def problems(error: ValidationError, data: Mapping[str, Any], root: type[BaseModel]) -> list[str]:
+    """One line per problem pydantic found in `data` (validated as `root`).
 
     Each line names the full key (`aevon:network.azCount`, `aws:region`), the value
-    and the rule; an unknown key lists the keys allowed where it stands.
+    and the rule; an unknown key lists the keys allowed where it stands and the
+    closest of them.
     """
-    lines = [f"stack '{stack}': invalid configuration ({error.error_count()} problem(s))"]
+    lines: list[str] = []
     for problem in error.errors(include_url=False):
         loc = tuple(problem["loc"])
         key = _key_for(loc)
         if problem["type"] == "extra_forbidden":
             allowed = _allowed_keys_at(root, loc[:-1])
-            lines.append(f"  - {key}: unknown key; allowed here: {', '.join(allowed)}")
+            wrong = key if len(loc) == 1 else str(loc[-1])
+            close = difflib.get_close_matches(wrong, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            lines.append(f"{key}: unknown key{hint} (allowed here: {', '.join(allowed)})")
             continue
         value = _value_at(data, loc)
         if problem["type"] == "missing":
-            lines.append(f"  - {key}: required key is missing")
+            lines.append(f"{key}: required key is missing")
             continue
-        message = str(problem["msg"]).removeprefix("Value error, ")
+        rule = str(problem["msg"]).removeprefix("Value error, ")
         if not loc or isinstance(value, dict):
             # A cross-field rule: the message itself names the fields and their values.
-            lines.append(f"  - {key or 'stack config'}: {message}")
+            lines.append(f"{key or 'stack config'}: {rule}")
         else:
-            lines.append(f"  - {key} = {json.dumps(value, default=str)}: {message}")
-    return "\n".join(lines)
+            lines.append(f"{key} = {json.dumps(value, default=str)}: {rule}")
+    return lines
 
 
 def _allowed_keys_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
@@ -84,7 +100,7 @@ def _allowed_keys_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[
     if not isinstance(model, type) or not issubclass(model, BaseModel):
         return []
     if model is root:
-        internal = {"project", "stack", "awsRegion"}
+        internal = {"project", "stack", *FOREIGN_KEYS.values()}
         return [
             f"{PROJECT_NAMESPACE}:{f.alias}"
             for f in model.model_fields.values()

@@ -6,7 +6,10 @@ holds every image, KMS queues need the stack's key) are checked here.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
+from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -22,11 +25,26 @@ from infra.config.data import (
 )
 from infra.config.delivery import CiConfig, GithubConfig
 from infra.config.ingestion import IngestionConfig
-from infra.config.network import NetworkConfig
+from infra.config.network import NatStrategy, NetworkConfig
 from infra.config.platforms import GcpConfig, VercelConfig
 
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
-_AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# The partition every ARN this program writes names (`arn:aws:...`).
+PARTITION = "aws"
+
+
+@functools.cache
+def aws_regions() -> dict[str, str]:
+    """Region code -> its partition, from botocore's published endpoint data (`endpoints.json`,
+    the partitions and regions the AWS SDKs know)."""
+    from botocore.loaders import create_loader  # noqa: PLC0415 - loaded once, when validating
+
+    return {
+        region: partition["partition"]
+        for partition in create_loader().load_data("endpoints")["partitions"]
+        for region in partition["regions"]
+    }
 
 
 class TagsConfig(_Model):
@@ -71,6 +89,9 @@ class StackConfig(_Model):
     project: str
     stack: str
     aws_region: str
+    # `aws:allowedAccountIds`: the one AWS account the stack's provider may touch (the
+    # provider refuses credentials of any other account before it changes anything).
+    aws_allowed_account_ids: list[str]
     # The stack whose releases this one receives next: its first `up` comes after
     # that stack's (delivery order; the offline first-deploy check reads it). Unset or
     # empty: the stack deploys first, right after bootstrap/.
@@ -109,6 +130,15 @@ class StackConfig(_Model):
                     ("database.backupRetentionDays >= 7", db.backup_retention_days >= 7),
                     ("cache.snapshotRetentionDays >= 1", self.cache.snapshot_retention_days >= 1),
                     ("compute.tls (no allowPlainHttp)", not self.compute.allow_plain_http),
+                    (
+                        "gcp.deletionProtection: true",
+                        not self.gcp.enabled or self.gcp.deletion_protection,
+                    ),
+                    (
+                        "github.environment.requireApproval: true (a second person gates "
+                        "every deploy)",
+                        not self.github.manage or self.github.environment.require_approval,
+                    ),
                 )
                 if not ok
             ]
@@ -117,6 +147,14 @@ class StackConfig(_Model):
                     "protectStatefulResources is true, so the stack also needs "
                     + ", ".join(missing)
                 )
+        if self.network.nat is NatStrategy.NONE:
+            raise ValueError(
+                "network.nat 'none' leaves the private subnets without a way to ECR (image "
+                "pulls), CloudWatch Logs, SQS and Secrets Manager, which the Fargate services "
+                "and the ingestion Lambda there need: the network has only the S3 and DynamoDB "
+                "gateway endpoints, no interface endpoints; use nat 'single' or 'per_az'"
+            )
+        self._certificate_fits()
         needed = sorted(set(IMAGES) - set(self.registry.repositories))
         if needed:
             raise ValueError(
@@ -131,6 +169,25 @@ class StackConfig(_Model):
                 "(the queues use the stack's key)"
             )
         return self
+
+    def _certificate_fits(self) -> None:
+        """An ALB listener takes an ACM certificate of its own region and account."""
+        arn = self.compute.tls.certificate_arn if self.compute.tls else None
+        if arn is None:
+            return
+        _, _, _, region, account, _ = arn.split(":", 5)
+        if region != self.aws_region:
+            raise ValueError(
+                f"compute.tls.certificateArn {arn} is in region {region}; the load balancer "
+                f"is in aws:region {self.aws_region} and takes only certificates of its own "
+                "region (request or import it there)"
+            )
+        if account != self.aws_account_id:
+            raise ValueError(
+                f"compute.tls.certificateArn {arn} belongs to account {account}, not this "
+                f"stack's account {self.aws_account_id} (aws:allowedAccountIds); the load "
+                "balancer takes certificates of its own account only"
+            )
 
     @field_validator("third_party_tokens")
     @classmethod
@@ -172,9 +229,43 @@ class StackConfig(_Model):
     @field_validator("aws_region")
     @classmethod
     def _region(cls, region: str) -> str:
-        if not _AWS_REGION.match(region):
-            raise ValueError("must be an AWS region code such as us-east-1")
+        regions = aws_regions()
+        if region not in regions:
+            close = difflib.get_close_matches(region, list(regions), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ValueError(
+                "is not an AWS region (botocore's endpoint data lists "
+                f"{sum(p == PARTITION for p in regions.values())} in partition {PARTITION}){hint}"
+            )
+        if regions[region] != PARTITION:
+            raise ValueError(
+                f"is in partition {regions[region]}; this program's ARNs are arn:{PARTITION}:..., "
+                f"so its stacks run in partition {PARTITION} only"
+            )
         return region
+
+    @field_validator("aws_allowed_account_ids", mode="before")
+    @classmethod
+    def _accounts(cls, value: Any) -> Any:
+        if not isinstance(value, list) or len(value) != 1:
+            raise ValueError(
+                "must name exactly one AWS account, the one this stack may touch: "
+                '["111122223333"] (pulumi config set --path "aws:allowedAccountIds[0]" <id>)'
+            )
+        (account,) = value
+        if not isinstance(account, str):
+            raise ValueError(
+                "must be a quoted string: an account id is 12 digits and may start with 0, "
+                "which a YAML number loses"
+            )
+        if not _ACCOUNT_ID.match(account):
+            raise ValueError(f"{account!r} is not an AWS account id (12 digits)")
+        return value
+
+    @property
+    def aws_account_id(self) -> str:
+        """The AWS account the stack lives in (`aws:allowedAccountIds`)."""
+        return self.aws_allowed_account_ids[0]
 
     @property
     def name_prefix(self) -> str:

@@ -490,6 +490,10 @@ NOT_NEEDED: dict[tuple[str, str], tuple[str, Callable[[Registration], bool]]] = 
         "an authenticate-cognito action", _inputs_mention("authenticate-cognito")),
     ("AWS::Lambda::Function", "elasticfilesystem:*"): (
         "an EFS file system (FileSystemConfigs)", _input_set("fileSystemConfig")),
+    ("AWS::Lambda::Function", "lambda:GetCodeSigningConfig"): (
+        "a code signing configuration (CodeSigningConfigArn)", _input_set("codeSigningConfigArn")),
+    ("AWS::Lambda::Function", "lambda:GetLayerVersion"): (
+        "layers (Layers)", _input_set("layers")),
     ("AWS::Lambda::Function", "s3:GetObjectVersion"): (
         "code from an S3 object (the program uploads a local archive)", _input_set("s3Bucket")),
     ("AWS::ElastiCache::ReplicationGroup", "firehose:*"): (
@@ -549,6 +553,10 @@ def _arns_in(value: Any) -> Iterable[str]:
 
 
 HANDLERS = ("create", "read", "update", "delete")
+# Actions whose target is what the call creates, never an ARN in the resource's inputs:
+# iam:CreateServiceLinkedRole creates role/aws-service-role/<service>/... (IAM User Guide,
+# "Service-linked role permissions").
+OWN_TARGET = frozenset({"iam:CreateServiceLinkedRole"})
 
 RESOLVE_SSM = "resolve:ssm:"
 
@@ -600,6 +608,8 @@ def resource_calls(
             why = f"{table.cfn_type} {handler} handler for {r.name}"
             takes_star_only = all(rt.arn is None for rt in ref.resource_types(action))
             applicable = [a for a in candidates if ref.action_applies_to(action, a)]
+            if ref.canonical_action(action) in OWN_TARGET:
+                applicable = []
             if takes_star_only:
                 calls.append(Call(action, "*", why, context))
             elif applicable:
@@ -667,11 +677,33 @@ def deploy_role(inventory: Inventory) -> DeployRole | None:
     )
 
 
+STATE_KEY_ALIAS = "alias/aevon-pulumi-secrets"  # bootstrap/'s, infra/aws/ci_identity.py
+
+
+def cli_calls(deploy: DeployRole) -> list[Call]:
+    """The calls the Pulumi CLI makes with the deploy role around the program: the state
+    in the account's bucket (Pulumi docs, "State and backends": the S3 backend reads,
+    writes and deletes objects, locks included, and lists the bucket) and the stack's
+    secrets with the `awskms://` provider (Pulumi docs, "Secrets": the AWS KMS provider
+    encrypts and decrypts with the key)."""
+    bucket = f"arn:aws:s3:::aevon-pulumi-state-{deploy.account}"
+    why = "the Pulumi CLI"
+    key = {"kms:ResourceAliases": STATE_KEY_ALIAS}
+    return [
+        Call("s3:ListBucket", bucket, f"{why}: list the stack's state"),
+        *(Call(a, f"{bucket}/.pulumi/stacks/x.json", f"{why}: state and locks")
+          for a in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")),
+        *(Call(a, None, f"{why}: the stack's secrets", key)
+          for a in ("kms:Encrypt", "kms:Decrypt")),
+    ]  # fmt: skip
+
+
 def needed_calls(
     inventory: Inventory, deploy: DeployRole
 ) -> tuple[list[tuple[str, Call]], list[str]]:
-    """(urn, call) for every call the program needs, and what the reference could not place."""
-    calls: list[tuple[str, Call]] = []
+    """(urn, call) for every call the program (and the CLI around it) needs, and what the
+    reference could not place."""
+    calls: list[tuple[str, Call]] = [("lookup", c) for c in cli_calls(deploy)]
     lookups, unexplained = lookup_calls(inventory, deploy.region, deploy.account)
     calls += [("lookup", c) for c in lookups]
     owned = deploy.administrator_owned()
@@ -768,6 +800,90 @@ def _mismatches(inventory: Inventory) -> Iterable[tuple[str, str]]:
                     )
 
 
+# ------------------------------------------------------------------ policy sizes
+# IAM User Guide, "IAM and AWS STS quotas" (characters, whitespace not counted).
+MANAGED_POLICY_MAX = 6_144  # a customer managed policy (and so a permissions boundary)
+ROLE_INLINE_MAX = 10_240  # all inline policies of one role together
+TRUST_POLICY_MAX = 2_048  # a role trust policy (the default quota)
+
+
+def policy_size(document: Any) -> int:
+    """What IAM counts: the characters of the JSON document, whitespace excluded."""
+    text = document if isinstance(document, str) else json.dumps(document)
+    return sum(1 for c in text if not c.isspace())
+
+
+def _sizes(inventory: Inventory) -> Iterable[tuple[str, str]]:
+    for p in inventory.of_type("aws:iam/policy:Policy"):
+        size = policy_size(p.input("policy") or "")
+        if size > MANAGED_POLICY_MAX:
+            yield (
+                p.urn,
+                (
+                    f"{p.name}.policy has {size} characters; a managed policy takes at most "
+                    f"{MANAGED_POLICY_MAX} (whitespace not counted)"
+                ),
+            )
+    for role in inventory.of_type("aws:iam/role:Role"):
+        refs = {role.name, role.id, str(role.input("name"))}
+        inline = sum(
+            policy_size(p.input("policy") or "")
+            for p in inventory.of_type("aws:iam/rolePolicy:RolePolicy")
+            if p.input("role") in refs
+        )
+        if inline > ROLE_INLINE_MAX:
+            yield (
+                role.urn,
+                (
+                    f"{role.name}'s inline policies have {inline} characters together; a role "
+                    f"takes at most {ROLE_INLINE_MAX}"
+                ),
+            )
+        trust = policy_size(role.input("assumeRolePolicy") or "")
+        if trust > TRUST_POLICY_MAX:
+            yield (
+                role.urn,
+                (
+                    f"{role.name}.assumeRolePolicy has {trust} characters; a trust policy takes "
+                    f"at most {TRUST_POLICY_MAX} (the default quota)"
+                ),
+            )
+
+
+# --------------------------------------------------------- restrictable actions on "*"
+def restrictable_on_star(document: Mapping[str, Any]) -> list[str]:
+    """The actions an identity policy allows on `"*"` that take a resource type, so they
+    could be granted on something narrower (Checkov CKV_AWS_355; here conditions do not
+    excuse a `"*"`, and wildcards are expanded with the service authorization reference)."""
+    found: set[str] = set()
+    for s in Statement.parse(document, ""):
+        if s.effect != "Allow" or "*" not in s.resources:
+            continue
+        for pattern in s.actions:
+            for action in _expand(pattern) if ("*" in pattern or "?" in pattern) else [pattern]:
+                if ref.action_exists(action) and any(
+                    rt.arn is not None for rt in ref.resource_types(action)
+                ):
+                    found.add(ref.canonical_action(action))
+    return sorted(found)
+
+
+def _star_grants(inventory: Inventory) -> Iterable[tuple[str, str]]:
+    for doc in documents(inventory):
+        if doc.kind != "identity":
+            continue
+        actions = restrictable_on_star(doc.parsed)
+        if actions:
+            shown = ", ".join(actions[:8]) + (
+                f" and {len(actions) - 8} more" if len(actions) > 8 else ""
+            )
+            yield (
+                doc.registration.urn,
+                f'{doc.label()} allows {len(actions)} action(s) on "*" that take a resource '
+                f"type ({shown}): grant them on the resources' ARNs (CKV_AWS_355)",
+            )
+
+
 CHECKS: list[Check] = [
     Check(
         "iam-lint",
@@ -787,6 +903,19 @@ CHECKS: list[Check] = [
         "every granted action applies to the resources it is granted on",
         ref.DATA_SOURCE,
         _mismatches,
+    ),
+    Check(
+        "iam-policy-size",
+        "managed, inline and trust policies fit IAM's size quotas",
+        "IAM User Guide, 'IAM and AWS STS quotas' (docs.aws.amazon.com/IAM/latest/UserGuide/"
+        "reference_iam-quotas.html)",
+        _sizes,
+    ),
+    Check(
+        "iam-restrictable-action-on-star",
+        'no identity policy grants on "*" an action that takes a resource (Checkov CKV_AWS_355)',
+        f"{ref.DATA_SOURCE}; Checkov CKV_AWS_355 (cloudsplaining restrictable actions)",
+        _star_grants,
     ),
     Check(
         "iam-deploy-role-grants",

@@ -88,6 +88,11 @@ def _privileges(prefix: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]
     return found
 
 
+def service_privileges(prefix: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Every action of a service: lower-case name -> (privilege, its service entry)."""
+    return _privileges(prefix)
+
+
 def action_exists(action: str) -> bool:
     prefix, _, name = action.partition(":")
     return name.lower() in _privileges(prefix)
@@ -119,8 +124,9 @@ _SLASHED = frozenset(
 @functools.cache
 def _template_regex(template: str) -> re.Pattern[str]:
     """A regex for concrete ARNs of a template: `${Partition}` = aws, `${Region}` a region,
-    `${Account}` 12 digits, any other variable one or more characters other than ':' and
-    (except for path-like variables) '/'."""
+    `${Account}` 12 digits or none (AWS's own resources, such as the public SSM
+    parameters `arn:aws:ssm:<region>::parameter/aws/service/...`), any other variable one
+    or more characters other than ':' and (except for path-like variables) '/'."""
     pattern = ""
     for piece in re.split(r"(\$\{[^}]+\})", template):
         if piece == "${Partition}":
@@ -128,7 +134,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
         elif piece == "${Region}":
             pattern += r"[a-z]{2}(?:-[a-z]+)+-\d"
         elif piece == "${Account}":
-            pattern += r"\d{12}"
+            pattern += r"(?:\d{12})?"
         elif piece.startswith("${"):
             pattern += r"[^:]+?" if piece[2:-1] in _SLASHED else r"[^:/]+"
         else:
@@ -188,14 +194,28 @@ def glob_match(pattern: str, value: str) -> bool:
     return _glob(pattern).fullmatch(value) is not None
 
 
+# Resources AWS publishes in every region with no account in their ARN: the public SSM
+# parameters (Systems Manager User Guide, "Working with public parameters":
+# `arn:aws:ssm:<region>::parameter/aws/service/...`).
+AWS_OWNED = (("ssm", "parameter/aws/"),)
+
+
 def pattern_could_match(action: str, pattern: str) -> bool:
     """Whether a policy's resource pattern (with wildcards) can name a resource the action takes.
 
-    Uses parliament's `is_arn_match`, which matches a glob against an ARN template."""
+    Uses parliament's `is_arn_match`, which matches a glob against an ARN template. It
+    takes an empty account as no match for `${Account}`; the resources AWS itself owns
+    in every account (`AWS_OWNED`) have one, so theirs is matched as `*`."""
     if pattern == "*":
         return True
     if not pattern.startswith("arn:") or pattern.count(":") < 5:
         return False
+    parts = pattern.split(":")
+    if parts[4] == "" and any(
+        parts[2] == service and ":".join(parts[5:]).startswith(start)
+        for service, start in AWS_OWNED
+    ):
+        pattern = ":".join([*parts[:4], "*", *parts[5:]])
     for rt in resource_types(action):
         if rt.arn and parliament.is_arn_match(rt.name, re.sub(r"\$\{.*?\}", "*", rt.arn), pattern):
             return True

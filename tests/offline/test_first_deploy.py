@@ -14,10 +14,10 @@ import pytest
 
 from offline import cli, world
 from offline.delivery import (
-    BOOTSTRAP,
     DeliveryOrderError,
     Deployment,
     ancestors,
+    bootstrap_deployments,
     delivery_order,
     stack_deployment,
     stack_deployments,
@@ -28,10 +28,26 @@ from tests.test_identity_and_platforms import pr_stack_overrides
 
 PR_STACK = "pr-42"
 OIDC_LOOKUP = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
-GITHUB_OIDC = world.ObjectKey(
-    "aws-oidc-provider", "123456789012", "token.actions.githubusercontent.com"
-)
-VERCEL_OIDC = world.ObjectKey("aws-oidc-provider", "123456789012", "oidc.vercel.com/aevon")
+
+
+def _account_of(stack: str) -> tuple[str, str]:
+    """A stack's account (its file's aws:allowedAccountIds; a per-PR stack uses dev's) and
+    the bootstrap stack that runs in that account."""
+    config = stack_file("dev" if stack == PR_STACK else stack)["config"]
+    account = str(config["aws:allowedAccountIds"][0])
+    (boot,) = [b.label for b in bootstrap_deployments() if b.account == account]
+    return account, boot
+
+
+ACCOUNTS = {stack: _account_of(stack) for stack in [*STACKS, PR_STACK]}
+
+
+def github_oidc(account: str) -> world.ObjectKey:
+    return world.ObjectKey("aws-oidc-provider", account, "token.actions.githubusercontent.com")
+
+
+def vercel_oidc(account: str) -> world.ObjectKey:
+    return world.ObjectKey("aws-oidc-provider", account, "oidc.vercel.com/aevon")
 
 
 def _oidc_lookups(result: FirstDeploy, key: world.ObjectKey) -> list[Any]:
@@ -52,16 +68,25 @@ def first_deploys(simulation: Simulation) -> dict[str, FirstDeploy]:
 # ------------------------------------------------------------------ the real stacks
 def test_delivery_order_comes_from_promotes_from(simulation: Simulation) -> None:
     labels = [d.label for d in simulation.order]
-    assert labels[0] == "bootstrap"
-    assert sorted(labels[1:]) == sorted([*STACKS, PR_STACK]), "every stack file, once"
+    boots = [d.label for d in simulation.order if d.bootstrap]
+    assert labels[: len(boots)] == sorted(boots), "the bootstraps come first"
+    assert sorted(labels[len(boots) :]) == sorted([*STACKS, PR_STACK]), "every stack file, once"
     assert labels.index("dev") < labels.index("staging") < labels.index("prod")
+    # Its own account's bootstrap, then the promotesFrom chain (in other accounts).
     assert [d.label for d in ancestors(simulation.order, "prod")] == [
-        "bootstrap",
+        "bootstrap/prod",
         "dev",
         "staging",
     ]
     # A per-PR stack copies dev's config: it may exist before dev's first up.
-    assert [d.label for d in ancestors(simulation.order, PR_STACK)] == ["bootstrap"]
+    assert [d.label for d in ancestors(simulation.order, PR_STACK)] == ["bootstrap/dev"]
+    accounts = {
+        d.label: (d.account, ancestors(simulation.order, d.label)[0].label)
+        for d in simulation.order
+        if not d.bootstrap
+    }
+    assert accounts == ACCOUNTS
+    assert accounts[PR_STACK] == accounts["dev"], "per-PR stacks live in dev's account"
 
 
 @pytest.mark.parametrize("stack", [*STACKS, PR_STACK])
@@ -76,8 +101,9 @@ def test_first_deploy_finds_everything_it_reads(
 def test_the_github_oidc_provider_comes_from_bootstrap_in_the_same_account(
     first_deploys: dict[str, FirstDeploy], stack: str
 ) -> None:
-    (lookup,) = _oidc_lookups(first_deploys[stack], GITHUB_OIDC)
-    assert (lookup.status, lookup.by) == ("created", "bootstrap")
+    account, bootstrap = ACCOUNTS[stack]
+    (lookup,) = _oidc_lookups(first_deploys[stack], github_oidc(account))
+    assert (lookup.status, lookup.by) == ("created", bootstrap)
 
 
 @pytest.mark.parametrize("stack", [*STACKS, PR_STACK])
@@ -87,8 +113,9 @@ def test_the_vercel_oidc_provider_comes_from_bootstrap_where_vercel_calls_ingest
     # A stack that leaves Vercel alone (vercel.manage: false, as the per-PR stack does) has
     # no caller role and no lookup.
     manages = stack != PR_STACK and stack_file(stack)["config"]["aevon:vercel"].get("manage", True)
-    lookups = _oidc_lookups(first_deploys[stack], VERCEL_OIDC)
-    assert [(r.status, r.by) for r in lookups] == ([("created", "bootstrap")] if manages else [])
+    account, bootstrap = ACCOUNTS[stack]
+    lookups = _oidc_lookups(first_deploys[stack], vercel_oidc(account))
+    assert [(r.status, r.by) for r in lookups] == ([("created", bootstrap)] if manages else [])
 
 
 def test_prerequisites_follow_from_each_stacks_config(
@@ -96,9 +123,11 @@ def test_prerequisites_follow_from_each_stacks_config(
 ) -> None:
     described = {s: {p.key.describe() for p in first_deploys[s].prerequisites} for s in STACKS}
     assert (
-        "SSM parameter /aevon-dev/release/image-tag in 123456789012/us-east-1" in described["dev"]
+        "SSM parameter /aevon-dev/release/image-tag in 111122223333/us-east-1" in described["dev"]
     )
-    assert "Route 53 hosted zone aevon.dev in account 123456789012" in described["staging"]
+    # Each account has its own zone: staging's is delegated from prod's aevon.dev.
+    assert "Route 53 hosted zone staging.aevon.dev in account 444455556666" in described["staging"]
+    assert "Route 53 hosted zone aevon.dev in account 777788889999" in described["prod"]
     assert "GitHub team aevon-os/platform-engineers" in described["staging"]
     assert {"GitHub team aevon-os/platform-leads", "GitHub team aevon-os/release-managers"} <= (
         described["prod"]
@@ -147,18 +176,29 @@ def _any_stack(command: str) -> str:
 # ------------------------------------------------------------------ bootstrap's OIDC provider
 def test_a_stack_fails_when_bootstrap_does_not_create_the_oidc_provider() -> None:
     bootstrap = Deployment(
-        "bootstrap",
-        "admin",
+        "bootstrap/dev",
+        "dev",
         ROOT / "bootstrap",
         overrides={"aevon-bootstrap:createGithubOidcProvider": False},
+        account="111122223333",
     )
     result = Simulation([stack_deployment("dev")], bootstrap).check("dev")
-    (lookup,) = _oidc_lookups(result, GITHUB_OIDC)
+    (lookup,) = _oidc_lookups(result, github_oidc("111122223333"))
     assert lookup.failed
     assert lookup.message == (
         "dev looks up IAM OIDC provider token.actions.githubusercontent.com in account "
-        "123456789012: nothing creates it and it is not a prerequisite"
+        "111122223333: nothing creates it and it is not a prerequisite"
     )
+
+
+def test_another_accounts_bootstrap_does_not_serve_a_stack() -> None:
+    """prod's lookups are answered in prod's account only: dev's bootstrap does not count."""
+    dev_account_only = [b for b in bootstrap_deployments() if b.account == "111122223333"]
+    prod = stack_deployment("prod", overrides={"aevon:promotesFrom": ""})
+    result = Simulation([prod], dev_account_only).check("prod")
+    (lookup,) = _oidc_lookups(result, github_oidc("777788889999"))
+    assert lookup.failed
+    assert "in account 777788889999: nothing creates it" in lookup.message
 
 
 # ------------------------------------------------------------------ fixture worlds
@@ -314,9 +354,16 @@ def _d(label: str, promotes_from: str | None = None) -> Deployment:
 
 def test_order_is_topological_with_bootstrap_first() -> None:
     ordered = delivery_order([_d("prod", "staging"), _d("staging", "dev"), _d("dev")])
-    assert [d.label for d in ordered] == ["bootstrap", "dev", "staging", "prod"]
-    assert ordered[0] is BOOTSTRAP
-    assert ancestors(ordered, "bootstrap") == []
+    assert [d.label for d in ordered] == [
+        "bootstrap/dev",
+        "bootstrap/prod",
+        "bootstrap/staging",
+        "dev",
+        "staging",
+        "prod",
+    ]
+    assert all(d.bootstrap for d in ordered[:3])
+    assert ancestors(ordered, "bootstrap/prod") == []
 
 
 def test_promoting_from_an_unknown_stack_is_one_clear_error() -> None:
@@ -347,7 +394,7 @@ def test_command_exit_codes_and_report(
     monkeypatch.setattr(cli, "Simulation", lambda _deployments: simulation)
     assert cli.main(["plan", "prod", "--first-deploy"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("first deploy of prod: bootstrap -> dev -> staging -> prod\n")
+    assert out.startswith("first deploy of prod: bootstrap/prod -> dev -> staging -> prod\n")
     for heading in ("BEFORE prod's first up", "PREREQUISITES", "LOOKUPS", "REFERENCES"):
         assert heading in out
     assert "$ gh api -X POST orgs/aevon-os/teams -f name=platform-leads -f privacy=closed" in out
@@ -358,7 +405,7 @@ def test_command_exit_codes_and_report(
     }  # fmt: skip
     assert document["failures"] == 0
     assert (
-        "IAM OIDC provider token.actions.githubusercontent.com in account 123456789012"
+        "IAM OIDC provider token.actions.githubusercontent.com in account 111122223333"
         in document["before"][0]["creates"]
     )
 
@@ -402,6 +449,30 @@ def _project_copy(tmp_path: Path, changes: dict[str, tuple[str, str]]) -> Path:
             ["plan", "dev", "--first-deploy"],
             "stack 'prod': invalid configuration (1 problem(s))\n"
             '  - aevon:promotesFrom = "prod": is the stack itself',
+        ),
+        (
+            {"dev": ('  aws:allowedAccountIds: ["111122223333"]\n', "")},
+            ["plan", "dev", "--first-deploy"],
+            "stack 'dev': invalid configuration (1 problem(s))\n"
+            "  - aws:allowedAccountIds: required key is missing",
+        ),
+        (
+            # prod in dev's account: two owners of its CI roles (and protected next to dev)
+            {"prod": ('["777788889999"]', '["111122223333"]')},
+            ["plan", "prod", "--first-deploy"],
+            "stacks claim the same shared object (exactly one may own it):\n"
+            "  - aws-ci-read-only-roles:111122223333: stack 'dev' (aevon:ci.accountRoles), "
+            "stack 'prod' (aevon:ci.accountRoles)",
+        ),
+        (
+            {
+                "prod": ('["777788889999"]', '["111122223333"]'),
+                "dev": ("accountRoles: true", "accountRoles: false"),
+            },
+            ["plan", "prod", "--first-deploy"],
+            "account 111122223333 (aws:allowedAccountIds) holds protected stack(s) prod and "
+            "unprotected stack(s) dev (aevon:protectStatefulResources): a protected stack gets "
+            "an account of its own",
         ),
     ],
 )

@@ -40,20 +40,22 @@ def _deploy_inventory(
     boundary: list[dict[str, Any]] | None = None,
     *resources: Registration,
     invokes: tuple[tuple[str, dict[str, Any]], ...] = (ZONE_LOOKUP,),
+    cli: tuple[dict[str, Any], ...] = (),
 ) -> Inventory:
+    cli = cli or CLI_STATE
     role_inputs: dict[str, Any] = {"name": "aevon-test-ci-deploy", "assumeRolePolicy": _doc(
         {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
          "Action": "sts:AssumeRole"})}  # fmt: skip
     registrations = [
         Registration.fixture("pulumi:providers:aws", "aws", {"region": "us-east-1"}),
-        _policy("ci-deploy-policy", *policy),
+        _policy("ci-deploy-policy", *policy, *cli),
         *resources,
     ]
     if boundary is not None:
         role_inputs["permissionsBoundary"] = BOUNDARY_ARN
         registrations.append(
             Registration.fixture(
-                "aws:iam/policy:Policy", "ci-deploy-boundary", {"policy": _doc(*boundary)},
+                "aws:iam/policy:Policy", "ci-deploy-boundary", {"policy": _doc(*boundary, *cli)},
                 outputs={"arn": BOUNDARY_ARN},
             )
         )  # fmt: skip
@@ -81,6 +83,14 @@ LIST_ZONES = {
     "Action": "route53:ListHostedZones",
     "Resource": "*",
 }
+# What the Pulumi CLI needs around the program (iam.cli_calls): state and secrets.
+CLI_STATE: tuple[dict[str, Any], ...] = (
+    {"Sid": "State", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:*Object"],
+     "Resource": [f"arn:aws:s3:::aevon-pulumi-state-{ACCOUNT}",
+                  f"arn:aws:s3:::aevon-pulumi-state-{ACCOUNT}/*"]},
+    {"Sid": "Secrets", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"],
+     "Resource": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"},
+)  # fmt: skip
 # The deploy role reads itself, its policy and boundary (their read handlers).
 READ_SELF = {
     "Sid": "ReadSelf",
@@ -192,6 +202,18 @@ def test_a_lookup_the_role_cannot_make_is_an_error() -> None:
     assert any("route53:ListHostedZones on *" in m for m in found), found
     assert any("route53:ListTagsForResource" in m for m in found), found
     assert all("lookup of hosted zone aevon.dev" in m for m in found)
+
+
+def test_the_clis_state_and_secrets_calls_are_checked_too() -> None:
+    bare = ({"Sid": "Nothing", "Effect": "Allow", "Action": "sqs:ListQueues", "Resource": "*"},)
+    found = _findings(
+        _deploy_inventory([READ_SELF, ROUTE53_READS, LIST_ZONES], None, cli=bare),
+        "iam-deploy-role-grants",
+    )
+    assert any(
+        f"s3:PutObject on arn:aws:s3:::aevon-pulumi-state-{ACCOUNT}/.pulumi/" in m for m in found
+    ), found
+    assert any("kms:Decrypt on (the resource it finds) (the Pulumi CLI" in m for m in found)
 
 
 def test_the_right_grants_pass() -> None:

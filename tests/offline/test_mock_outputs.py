@@ -15,7 +15,7 @@ from offline.preflight import iam_reference
 
 @pytest.fixture(scope="module")
 def bootstrap() -> Inventory:
-    return run_stack("admin", project_dir=ROOT / "bootstrap")
+    return run_stack("prod", project_dir=ROOT / "bootstrap")
 
 
 def _all(inventories: dict[str, Inventory], bootstrap: Inventory) -> list[Inventory]:

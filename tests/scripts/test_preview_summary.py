@@ -126,11 +126,31 @@ def test_replacements_and_deletions_once_each_protected_first() -> None:
         "- :warning: **REPLACE** **PROTECTED** `aws:rds/cluster:Cluster database-cluster`" in text
     )
     assert "- :warning: **DELETE** `aws:sqs/queue:Queue old`" in text
-    assert text.count("database-cluster`") == 1
+    listed = [line for line in text.splitlines() if line.startswith("- :warning:")]
+    assert sum("database-cluster`" in line for line in listed) == 1
     assert text.index("PROTECTED** `aws:rds") < text.index("DELETE** `aws:sqs")
     assert "aws:rds/cluster:Cluster database-cluster: unable to replace protected resource" in text
     assert "progress" not in text
     assert "Changes: delete: 1, replace: 1 (unchanged: 200)" in text
+
+
+def test_protected_deletes_and_replaces_open_the_section() -> None:
+    """A protected resource that would be lost is the first thing under the heading."""
+    deleted = URN + "aevon:messaging:MessagePipeline$aws:sqs/queue:Queue::pipeline-normalised"
+    text = render("prod", read_events([*EVENTS, *log(step("delete", deleted, protect=True))]), 5)
+    heading, blank, caution, *_ = text.splitlines()
+    assert heading.startswith("### `prod`")
+    assert blank == ""
+    assert caution == "> [!CAUTION]"
+    assert text.splitlines()[3] == (
+        "> **2 PROTECTED resource(s) would be deleted or replaced:** "
+        "DELETE `aws:sqs/queue:Queue pipeline-normalised`, "
+        "REPLACE `aws:rds/cluster:Cluster database-cluster`. "
+        "A renamed or moved resource needs an alias (README, The URN ledger)."
+    )
+    assert text.index("CAUTION") < text.index("Policy violations")
+    unprotected = render("dev", read_events(log(step("delete", QUEUE))), 0)
+    assert "CAUTION" not in unprotected
 
 
 def test_a_clean_preview_and_a_preview_that_stopped_early() -> None:
