@@ -25,6 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.limits import CHATBOT_API_REGION
 from infra.config import CiConfig, GithubConfig, OidcProviderMode
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
@@ -37,6 +38,31 @@ DEPLOY_SERVICES = (
     "elasticache", "elasticloadbalancing", "kms", "lambda", "logs", "rds", "secretsmanager",
     "sns", "sqs", "ssm",
 )  # fmt: skip
+# AWS Chatbot calls of a Slack channel configuration (the CloudFormation handlers of
+# AWS::Chatbot::SlackChannelConfiguration and the Slack workspace lookup), split by whether
+# the action takes a configuration ARN or only "*" (service authorization reference).
+CHATBOT_CONFIGURATION_ACTIONS = [
+    "chatbot:AssociateToConfiguration",
+    "chatbot:DisassociateFromConfiguration",
+    "chatbot:ListAssociations",
+    "chatbot:UpdateSlackChannelConfiguration",
+    "chatbot:DeleteSlackChannelConfiguration",
+]
+CHATBOT_ANY_RESOURCE_ACTIONS = [
+    "chatbot:CreateSlackChannelConfiguration",
+    "chatbot:DescribeSlackChannelConfigurations",
+    "chatbot:DescribeSlackWorkspaces",
+    "chatbot:TagResource",
+    "chatbot:UntagResource",
+    "chatbot:ListTagsForResource",
+]
+BUDGET_ACTIONS = [
+    "budgets:ModifyBudget",
+    "budgets:ViewBudget",
+    "budgets:TagResource",
+    "budgets:UntagResource",
+    "budgets:ListTagsForResource",
+]
 ESCALATION_ACTIONS = [
     "iam:CreateUser",
     "iam:CreateAccessKey",
@@ -292,6 +318,9 @@ class CiIdentity(pulumi.ComponentResource):
                             "rds.amazonaws.com",
                             "elasticloadbalancing.amazonaws.com",
                             "ecs.application-autoscaling.amazonaws.com",
+                            # AWS Chatbot's (AWSServiceRoleForAWSChatbot), on its first
+                            # channel configuration.
+                            "management.chatbot.amazonaws.com",
                         ]
                     }
                 },
@@ -323,6 +352,38 @@ class CiIdentity(pulumi.ComponentResource):
                 "Effect": "Allow",
                 "Action": ["iam:ListRoles", "autoscaling:DescribeTags"],
                 "Resource": "*",
+            },
+            {
+                # The stack's Slack channel configurations (alarm routing). Chatbot's API
+                # answers in one region (infra.aws.limits.CHATBOT_API_REGION).
+                "Sid": "ManageTheStacksChatConfigurations",
+                "Effect": "Allow",
+                "Action": CHATBOT_CONFIGURATION_ACTIONS,
+                "Resource": [
+                    pulumi.Output.format(
+                        "arn:aws:chatbot::{0}:chat-configuration/slack-channel/{1}-*",
+                        account,
+                        prefix,
+                    )
+                ],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": CHATBOT_API_REGION}},
+            },
+            {
+                # Chatbot's create, describe and tagging calls take only "*".
+                "Sid": "ChatbotCallsWithoutResourceTypes",
+                "Effect": "Allow",
+                "Action": CHATBOT_ANY_RESOURCE_ACTIONS,
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": CHATBOT_API_REGION}},
+            },
+            {
+                # The stack's budget (AWS Budgets is global: its calls carry us-east-1).
+                "Sid": "ManageTheStacksBudget",
+                "Effect": "Allow",
+                "Action": BUDGET_ACTIONS,
+                "Resource": [
+                    pulumi.Output.format("arn:aws:budgets::{0}:budget/{1}-*", account, prefix)
+                ],
             },
             {
                 "Sid": "PulumiStateBucket",

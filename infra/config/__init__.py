@@ -10,7 +10,7 @@ asks which stack it is in; it asks this package what the stack's config says.
 
 One module per concern: `_base` (the model base, shared validators), `errors`
 (the message), and one module per group of sections (`network`, `data`,
-`compute`, `ingestion`, `delivery`, `platforms`; `stack` holds `StackConfig`,
+`compute`, `ingestion`, `delivery`, `platforms`, `operations`; `stack` holds `StackConfig`,
 the stack-wide sections and the rules that span sections). The limits AWS
 enforces live in `infra.aws.limits`; the services and queues in `infra.blueprint`.
 """
@@ -46,6 +46,18 @@ from infra.config.delivery import (
 from infra.config.errors import ConfigError, explain
 from infra.config.ingestion import ApiAuthorization, IngestionConfig, JwtConfig
 from infra.config.network import FlowLogsConfig, NatStrategy, NetworkConfig
+from infra.config.operations import (
+    ERROR_TRACKING_DSN_KEY,
+    PAGER_URLS_KEY,
+    AlarmsConfig,
+    BudgetConfig,
+    ChannelConfig,
+    ErrorTrackingConfig,
+    MigrationsConfig,
+    OperatorValue,
+    Severity,
+    operator_values,
+)
 from infra.config.platforms import (
     AuthorizedNetwork,
     GcpConfig,
@@ -55,7 +67,6 @@ from infra.config.platforms import (
     VercelTarget,
 )
 from infra.config.stack import (
-    AlarmsConfig,
     EncryptionConfig,
     LogsConfig,
     StackConfig,
@@ -68,13 +79,16 @@ __all__ = [
     "AlarmsConfig",
     "ApiAuthorization",
     "AuthorizedNetwork",
+    "BudgetConfig",
     "CacheConfig",
     "CacheEngine",
+    "ChannelConfig",
     "CiConfig",
     "ComputeConfig",
     "ConfigError",
     "DatabaseConfig",
     "EncryptionConfig",
+    "ErrorTrackingConfig",
     "FlowLogsConfig",
     "GcpConfig",
     "GithubConfig",
@@ -85,22 +99,26 @@ __all__ = [
     "JwtConfig",
     "LogsConfig",
     "MessagingConfig",
+    "MigrationsConfig",
     "NatStrategy",
     "NetworkConfig",
     "NodePoolConfig",
     "OidcProviderMode",
+    "OperatorValue",
     "QueueEncryption",
     "RefPolicy",
     "RegistryConfig",
     "RetentionDays",
     "Reviewers",
     "ServiceConfig",
+    "Severity",
     "StackConfig",
     "TagsConfig",
     "TlsConfig",
     "VercelConfig",
     "VercelTarget",
     "load",
+    "operator_values",
     "parse",
 ]
 
@@ -115,7 +133,9 @@ def _decode(raw: str | Any) -> Any:
     return raw
 
 
-SECRET_KEYS = {f"{PROJECT_NAMESPACE}:thirdPartyTokens"}
+# Keys whose values must be secret config; the maps among them take one secret per name.
+_SECRET_MAPS = {f"{PROJECT_NAMESPACE}:thirdPartyTokens", PAGER_URLS_KEY}
+SECRET_KEYS = {*_SECRET_MAPS, ERROR_TRACKING_DSN_KEY}
 
 
 def parse(
@@ -132,9 +152,10 @@ def parse(
             k for k in SECRET_KEYS if raw.get(k) not in (None, "", "{}") and k not in secret_keys
         )
         if plain:
+            path = f"--path {plain[0]}.NAME" if plain[0] in _SECRET_MAPS else plain[0]
             raise ConfigError(
                 f"stack '{stack}': invalid configuration (1 problem(s))\n  - {plain[0]}: is set in "
-                f"plaintext; set it with `pulumi config set --secret --path {plain[0]}.NAME`"
+                f"plaintext; set it with `pulumi config set --secret {path} <value>`"
             )
     data: dict[str, Any] = {"project": project, "stack": stack}
     for full_key, value in raw.items():

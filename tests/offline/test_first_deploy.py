@@ -414,3 +414,31 @@ def _no_runs(deployments: list[Deployment]) -> Simulation:
     """Order the deployments (bad input fails here) but run no program."""
     delivery_order(deployments)
     raise AssertionError("bad input must stop before any program runs")
+
+
+def test_issue15_prerequisites_name_what_slack_the_pager_and_billing_need(
+    first_deploys: dict[str, FirstDeploy],
+) -> None:
+    """The Slack workspace, the cost allocation tags, and each value an operator sets (a
+    Slack channel id, prod's pager URL, a DSN) are prerequisites with their commands."""
+    prod = {p.key.describe(): p for p in first_deploys["prod"].prerequisites}
+    assert "Slack workspace aevon authorized in AWS Chatbot (account 123456789012)" in prod
+    tags = prod["cost allocation tags Project, Environment active in account 123456789012"]
+    assert tags.commands == (
+        "aws ce update-cost-allocation-tags-status --cost-allocation-tags-status "
+        "TagKey=Project,Status=Active TagKey=Environment,Status=Active",
+    )
+    pager = prod["stack config aevon:pagerUrls.pagerduty of stack prod"]
+    assert pager.commands == (
+        "pulumi config set --secret --stack prod --path 'aevon:pagerUrls.pagerduty' "
+        "<INTEGRATION_URL>",
+    )
+    assert "stack config aevon:errorTrackingDsn of stack prod" in prod
+    assert "SSM parameter /aevon-prod/release/migration-tag in 123456789012/us-east-1" in prod
+    dev = {p.key.describe() for p in first_deploys["dev"].prerequisites}
+    assert not any("pagerUrls" in d for d in dev), "dev pages nobody"
+    # A per-PR stack copies dev's config (`pulumi config cp`): dev's values, no new ones.
+    pr = {p.key.describe() for p in first_deploys[PR_STACK].prerequisites}
+    assert {d for d in pr if d.startswith("stack config")} == {
+        d for d in dev if d.startswith("stack config")
+    }
