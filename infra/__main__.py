@@ -3,15 +3,18 @@
 import pulumi
 
 from infra import blueprint, config, providers
-from infra.aws import ci_identity, dns, kms, release, vercel_access
-from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
+from infra.aws import ci_identity, dns, error_tracking, kms, release, vercel_access
+from infra.aws.alarms import AlarmRouting, AlarmRoutingArgs
 from infra.aws.app_services import AppServices, AppServicesArgs
+from infra.aws.budget import StackBudget, StackBudgetArgs
 from infra.aws.cache import RedisCache, RedisCacheArgs
+from infra.aws.dashboard import DashboardSources, StackDashboard, StackDashboardArgs
 from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.ecs_cluster import EcsCluster, EcsClusterArgs
 from infra.aws.ingestion import IngestionApi, IngestionApiArgs
 from infra.aws.load_balancer import PublicLoadBalancer, PublicLoadBalancerArgs
 from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
+from infra.aws.migrations import MigrationTask, MigrationTaskArgs
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.placement import StorePlacement
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
@@ -36,8 +39,19 @@ network = Network(
     opts=aws_opts,
 )
 
-alarms = AlarmTopic(
-    "alarms", AlarmTopicArgs(settings=cfg.alarms, kms_key_arn=kms_key_arn), opts=aws_opts
+alarms = AlarmRouting(
+    "alarms",
+    AlarmRoutingArgs(settings=cfg.alarms, pager_urls=cfg.pager_urls, kms_key_arn=kms_key_arn),
+    opts=aws_opts,
+)
+
+errors = error_tracking.build_if_enabled(
+    "errors",
+    cfg.error_tracking,
+    cfg.error_tracking_dsn,
+    kms_key_arn=kms_key_arn,
+    protect=protect,
+    opts=aws_opts,
 )
 
 workloads = WorkloadSecurityGroups(
@@ -60,6 +74,7 @@ database = AuroraPostgres(
         settings=cfg.database,
         logs=cfg.logs,
         placement=data_placement,
+        alarm_topics=alarms.topics,
         kms_key_arn=kms_key_arn,
         protect=protect,
     ),
@@ -72,6 +87,7 @@ cache = RedisCache(
         settings=cfg.cache,
         logs=cfg.logs,
         placement=data_placement,
+        alarm_topics=alarms.topics,
         kms_key_arn=kms_key_arn,
         protect=protect,
     ),
@@ -82,7 +98,7 @@ pipeline = MessagePipeline(
     "pipeline",
     MessagePipelineArgs(
         settings=cfg.messaging,
-        alarm_topic_arn=alarms.topic_arn,
+        alarm_topics=alarms.topics,
         kms_key_arn=kms_key_arn,
         protect=protect,
     ),
@@ -109,7 +125,7 @@ load_balancer = PublicLoadBalancer(
         routes=blueprint.ROUTES,
         target_security_group_ids=workloads.ids,
         tls=cfg.compute.tls,
-        alarm_topic_arn=alarms.topic_arn,
+        alarm_topics=alarms.topics,
         protect=protect,
     ),
     opts=aws_opts,
@@ -133,10 +149,32 @@ services = AppServices(
         database=database.access,
         cache=cache.access,
         public_url=load_balancer.url,
-        alarm_topic_arn=alarms.topic_arn,
+        alarm_topics=alarms.topics,
         region=cfg.aws_region,
         kms_key_arn=kms_key_arn,
         protect=protect,
+        error_tracking=errors,
+    ),
+    opts=aws_opts,
+)
+
+# The release's database migration: run by the deploy before the services roll.
+migration = MigrationTask(
+    "migrations",
+    MigrationTaskArgs(
+        settings=cfg.migrations,
+        logs=cfg.logs,
+        compute=cfg.compute,
+        repository_urls=registry.repository_urls,
+        repository_arns=registry.repository_arns,
+        database=database.access,
+        region=cfg.aws_region,
+        cluster_name=cluster.cluster_name,
+        subnet_ids=network.private_subnet_ids,
+        security_group_ids=workloads.ids,
+        kms_key_arn=kms_key_arn,
+        protect=protect,
+        error_tracking=errors,
     ),
     opts=aws_opts,
 )
@@ -149,9 +187,33 @@ ingestion = IngestionApi(
         inbound_queue_url=pipeline.queue_urls[blueprint.INGEST.enqueues],
         inbound_queue_arn=pipeline.queue_arns[blueprint.INGEST.enqueues],
         fetch_queue_arn=pipeline.queue_arns[blueprint.INGEST.consumes],
-        alarm_topic_arn=alarms.topic_arn,
+        alarm_topics=alarms.topics,
         kms_key_arn=kms_key_arn,
         protect=protect,
+    ),
+    opts=aws_opts,
+)
+
+budget = StackBudget(
+    "budget", StackBudgetArgs(settings=cfg.budget, topic_arn=alarms.topics.notify), opts=aws_opts
+)
+
+dashboard = StackDashboard(
+    "operations",
+    StackDashboardArgs(
+        sources=DashboardSources(
+            region=cfg.aws_region,
+            load_balancer=load_balancer.arn_suffix,
+            cluster=cluster.cluster_name,
+            services=services.service_names,
+            container_insights=cfg.compute.container_insights,
+            queues=pipeline.queue_names,
+            dead_letter_queues={**pipeline.dlq_names, blueprint.INGEST.label: ingestion.dlq_name},
+            database=database.cluster_identifier,
+            database_instances=cfg.database.instances,
+            cache_nodes=cache.member_cluster_ids,
+            functions={blueprint.INGEST.label: ingestion.function_name},
+        )
     ),
     opts=aws_opts,
 )
@@ -219,7 +281,9 @@ pulumi.export("availabilityZones", network.availability_zones)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("isolatedSubnetIds", network.isolated_subnet_ids)
-pulumi.export("alarmTopicArn", alarms.topic_arn)
+pulumi.export("alarmTopicArn", alarms.topics.notify)
+pulumi.export("pagingAlarmTopicArn", alarms.topics.paging)
+pulumi.export("alarmRoutes", alarms.routes)
 pulumi.export("databaseEndpoint", database.endpoint)
 pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
 pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
@@ -234,6 +298,10 @@ pulumi.export("ecsServiceNames", services.service_names)
 pulumi.export("publicUrl", load_balancer.url)
 pulumi.export("ingestionEndpoint", ingestion.endpoint)
 pulumi.export("imageTagParameter", release.parameter_name())
+pulumi.export("migrationTagParameter", release.migration_parameter_name())
+pulumi.export("migrationTask", migration.run_task)
+pulumi.export("dashboardName", dashboard.dashboard_name)
+pulumi.export("budgetName", budget.budget_name)
 pulumi.export("deployRoleArn", ci.deploy_role_arn)
 pulumi.export("githubEnvironment", github_delivery.environment_name(delivery))
 pulumi.export(

@@ -34,6 +34,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
+from infra.config import OperatorValue, operator_values
 from offline import mock_outputs
 from offline.inputs import read_yaml, stack_names
 
@@ -87,13 +88,10 @@ def stack_file(stack: str, project_dir: Path = ROOT) -> dict[str, Any]:
     return read_yaml(project_dir / f"Pulumi.{stack}.yaml", stack=stack) or {}
 
 
-def stack_config(
-    stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT
-) -> tuple[dict[str, str], list[str]]:
-    """Project defaults overlaid with the stack file (and test overrides), as the CLI merges them.
-
-    Returns the config map handed to the program and the keys that are secret.
-    """
+def _merged_config(
+    stack: str, overrides: Mapping[str, Any] | None, project_dir: Path
+) -> dict[str, Any]:
+    """Project defaults overlaid with the stack file and overrides, values as YAML gives them."""
     project = project_file(project_dir)
     raw: dict[str, Any] = {}
     for key, decl in (project.get("config") or {}).items():
@@ -104,13 +102,65 @@ def stack_config(
             raw[full] = decl["value"]
     raw.update(stack_file(stack, project_dir).get("config") or {})
     raw.update(overrides or {})
+    return json.loads(json.dumps(raw))  # a copy: stand-ins are set into it
+
+
+def _get_path(raw: Mapping[str, Any], key: str) -> Any:
+    top, *path = key.split(".")
+    value: Any = raw.get(top)
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _set_path(raw: dict[str, Any], key: str, value: Any) -> None:
+    top, *path = key.split(".")
+    if not path:
+        raw[top] = value
+        return
+    node = raw.setdefault(top, {})
+    if isinstance(node, str):
+        node = raw[top] = json.loads(node) if node.strip() else {}
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
+
+
+def missing_operator_values(raw: Mapping[str, Any]) -> list[OperatorValue]:
+    """The operator-set values (`infra.config.operator_values`) the raw config leaves unset."""
+    return [v for v in operator_values(raw) if _get_path(raw, v.key) in (None, "")]
+
+
+def stack_config(
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    project_dir: Path = ROOT,
+    *,
+    stand_ins: bool = True,
+) -> tuple[dict[str, str], list[str]]:
+    """Project defaults overlaid with the stack file (and test overrides), as the CLI merges them.
+
+    Returns the config map handed to the program and the keys that are secret. With
+    `stand_ins`, each value an operator sets by hand (a Slack channel id, a pager URL, a
+    DSN: `infra.config.operator_values`) that the stack file leaves unset gets a stand-in
+    in its real shape (`offline.mock_outputs.operator_value_stand_in`), secret where the
+    real one is: what the stack is once the operator has set it. The first-deploy check
+    lists each as a prerequisite with its command.
+    """
+    raw = _merged_config(stack, overrides, project_dir)
+    stood_in: set[str] = set()
+    if stand_ins:
+        for value in missing_operator_values(raw):
+            _set_path(raw, value.key, mock_outputs.operator_value_stand_in(value, stack))
+            if value.secret:
+                stood_in.add(value.key.split(".")[0])
     secret_keys: list[str] = []
     config: dict[str, str] = {}
     for key, value in raw.items():
         if value is None:
             continue
         decrypted, secret = _stand_in_secrets(value)
-        if secret:
+        if secret or key in stood_in:
             secret_keys.append(key)
         config[key] = _config_text(decrypted)
     return config, secret_keys
@@ -347,6 +397,16 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "id": f"arn:aws:iam::{account}:oidc-provider/{host}",
                 "tags": {},
             }
+        if token == "aws:chatbot/getSlackWorkspace:getSlackWorkspace":
+            # The Slack workspace authorized in AWS Chatbot, by name: its team id (T...).
+            name = params["slackTeamName"]
+            team_id = "T" + mock_outputs.stable_alnum(f"slack-team::{name}", 10, upper=True)
+            return {
+                "slackTeamName": name,
+                "slackTeamId": team_id,
+                "region": params.get("region", region),
+                "id": team_id,
+            }
         if token == "github:index/getTeam:getTeam":
             slug = params["slug"]
             return {"id": str(int(_short_hash(slug, 6), 16)), "nodeId": f"T_{slug}", "slug": slug,
@@ -496,6 +556,10 @@ class Inventory:
     outputs: dict[str, Any]
     secret_outputs: set[str]
     invokes: list[tuple[str, dict[str, Any]]]
+    # Operator-set values the stack file leaves unset, stood in for (`stack_config`), and
+    # the stack whose config holds them (the copied stack's, for `as_stack` runs).
+    stand_ins: list[OperatorValue] = field(default_factory=list)
+    config_stack: str = ""
 
     @classmethod
     def of(cls, *registrations: Registration, invokes: Any = ()) -> Inventory:
@@ -577,6 +641,8 @@ def run_stack(
     project = project_file(project_dir)
     main_dir = (project_dir / project.get("main", ".")).resolve()
     config, secret_keys = stack_config(stack, overrides, project_dir)
+    stand_ins = missing_operator_values(_merged_config(stack, overrides, project_dir))
+    config_stack = stack
     stack = as_stack or stack
     monitor = _start(stack, config, secret_keys, project["name"], invoke_hook)
     outputs: dict[str, Any] = {}
@@ -602,6 +668,8 @@ def run_stack(
         outputs=outputs,
         secret_outputs=secret_outputs,
         invokes=monitor.recording_mocks.invokes,
+        stand_ins=stand_ins,
+        config_stack=config_stack,
     )
 
 

@@ -114,11 +114,17 @@ class Run:
             if r.type.startswith("pulumi:providers:"):
                 short = f"{short} provider"
             types.setdefault(key, []).append(short)
+        # Values an operator sets in the stack's config (the engine stood in for them).
+        config = self.inventory.config_stack or self.deployment.stack
+        operator = [
+            Need("reference", "stack config", ObjectKey("operator-value", config, value.key))
+            for value in self.inventory.stand_ins
+        ]
         return [
             Need("reference", ", ".join(sorted(set(names))), key)
             for key, names in types.items()
             for _ in names
-        ]
+        ] + operator
 
     @cached_property
     def needed(self) -> set[ObjectKey]:

@@ -14,7 +14,9 @@ formats are real. Each `Row` gives, for one Pulumi type token:
   match (`tests/offline/test_mock_outputs.py` checks every one against parliament's
   copy of that reference);
 - `name_input`: the input that holds the physical name (default `name`); absent,
-  the name is auto-generated the way Pulumi does (`<logical name>-<7 hex>`).
+  the name is auto-generated the way Pulumi does (`<logical name>-<7 hex>`);
+- `arn_output`: the output that holds the ARN where the provider does not name it
+  `arn` (a Chatbot configuration's `chatConfigurationArn`, a dashboard's `dashboardArn`).
 
 Values are templates over `Fields` (`{region}`, `{account}`, `{name}`, `{id}`,
 `{h<N>}` for N hex characters of a stable hash of the logical name, `{uuid}`,
@@ -52,6 +54,21 @@ def stable_alnum(text: str, length: int, *, upper: bool = False) -> str:
     alphabet = (string.ascii_uppercase if upper else string.ascii_letters) + string.digits
     raw = bytes.fromhex(stable_hash(text, 2 * length))
     return "".join(alphabet[b % len(alphabet)] for b in raw)
+
+
+def operator_value_stand_in(value: Any, stack: str) -> str:
+    """A value an operator sets by hand (`infra.config.OperatorValue`), in its real shape:
+    a Slack channel id (`C` + 10 letters and digits), a PagerDuty Events integration URL,
+    a Sentry DSN; derived from the stack and the key, so every run gives the same one."""
+    seed = f"{stack}::{value.key}"
+    if value.kind == "slack-channel-id":
+        return "C" + stable_alnum(seed, 10, upper=True)
+    if value.kind == "pager-url":
+        return f"https://events.pagerduty.com/integration/{stable_hash(seed, 32)}/enqueue"
+    if value.kind == "error-tracking-dsn":
+        org, project = (str(int(stable_hash(seed + n, 8), 16))[:7] for n in ("o", "p"))
+        return f"https://{stable_hash(seed, 32)}@o{org}.ingest.us.sentry.io/{project}"
+    raise ValueError(f"no stand-in for operator value kind {value.kind!r}")
 
 
 def vercel_project_id(name: str) -> str:
@@ -135,6 +152,8 @@ class Row:
     outputs: Mapping[str, Value] = field(default_factory=dict)
     arn: tuple[str, str] | None = None  # (service prefix, resource type) of the ARN
     name_input: str | None = "name"
+    # The output holding the ARN where the provider does not call it `arn`.
+    arn_output: str = "arn"
 
 
 def _render(value: Value, ctx: Context) -> Any:
@@ -302,6 +321,31 @@ AWS: dict[str, Row] = {
             "predictedCapacity": 0,
         },
         arn=("autoscaling", "autoScalingGroup"),
+    ),
+    "aws:budgets/budget:Budget": Row(
+        # Terraform's import id: ACCOUNT_ID:BUDGET_NAME.
+        id="{account}:{name}",
+        outputs={"arn": "arn:aws:budgets::{account}:budget/{name}", "accountId": "{account}"},
+        arn=("budgets", "budget"),
+    ),
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": Row(
+        id=ID_IS_ARN,
+        outputs={
+            "chatConfigurationArn": "arn:aws:chatbot::{account}:chat-configuration/"
+            "slack-channel/{name}",
+            "slackChannelName": lambda c: f"channel-{c.alnum(6).lower()}",
+            "slackTeamName": "aevon",
+        },
+        arn=("chatbot", "ChatbotConfiguration"),
+        name_input="configurationName",
+        arn_output="chatConfigurationArn",
+    ),
+    "aws:cloudwatch/dashboard:Dashboard": Row(
+        id="{name}",
+        outputs={"dashboardArn": "arn:aws:cloudwatch::{account}:dashboard/{name}"},
+        arn=("cloudwatch", "dashboard"),
+        name_input="dashboardName",
+        arn_output="dashboardArn",
     ),
     "aws:cloudwatch/logGroup:LogGroup": Row(
         id="{name}",
@@ -693,6 +737,17 @@ AWS: dict[str, Row] = {
         outputs={"arn": "{id}", "name": "{name}"},
         arn=("sns", "topic"),
     ),
+    "aws:sns/topicSubscription:TopicSubscription": Row(
+        # A subscription's ARN is its topic's ARN and a UUID (its id).
+        id=ID_IS_ARN,
+        outputs={
+            "arn": lambda c: f"{c.input('topic')}:{c.uuid()}",
+            "ownerId": "{account}",
+            "pendingConfirmation": lambda c: c.input("protocol") == "email",
+            "confirmationWasAuthenticated": False,
+        },
+        name_input=None,  # no resource type of its own in the authorization reference
+    ),
     "aws:sns/topicPolicy:TopicPolicy": Row(
         id="{inputs[arn]}", outputs={"owner": "{account}"}, arn=("sns", "topic"), name_input=None
     ),
@@ -861,7 +916,7 @@ def outputs_for(ctx: Context) -> tuple[str, dict[str, Any]]:
         return f"{ctx.name}-{ctx.h(7)}", {}
     if row.id == ID_IS_ARN:
         outputs = {key: _render(value, ctx) for key, value in row.outputs.items()}
-        return str(outputs["arn"]), outputs
+        return str(outputs[row.arn_output]), outputs
     rid = str(_render(row.id, ctx))
     ctx = Context(**{**ctx.__dict__, "id": rid})
     return rid, {key: _render(value, ctx) for key, value in row.outputs.items()}

@@ -9,6 +9,7 @@ as intended (matched by the reviewed allow-list) or a parity gap.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 from collections import Counter
@@ -117,6 +118,18 @@ REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
         "tracingConfig.mode",
     ),
     "aws:apigatewayv2/route:Route": ("routeKey", "authorizationType"),
+    # Operating the platform (issue 15): who alerts reach, the budget, the dashboard.
+    "aws:sns/topicSubscription:TopicSubscription": ("protocol", "endpoint"),
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": (
+        "slackChannelId",
+        "snsTopicArns",
+        "guardrailPolicyArns",
+        "userAuthorizationRequired",
+        "region",
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("tags.Severity",),
+    "aws:budgets/budget:Budget": ("limitAmount", "limitUnit", "timeUnit", "notifications"),
+    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
     "aws:apigatewayv2/stage:Stage": ("defaultRouteSettings",),
 }
 
@@ -209,6 +222,9 @@ class Plan:
     outputs: dict[str, Any]
     findings: list[dict[str, str]]  # the policy pack's
     preflight: list[dict[str, str]]  # what the real providers would refuse
+    # Values an operator sets by hand that the stack file leaves unset: key -> command
+    # (the plan shows stand-ins for them; `offline.engine.stack_config`).
+    stood_in: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def preflight_errors(self) -> int:
@@ -241,6 +257,7 @@ class Plan:
                 for level in ("mandatory", "advisory")
             },
             "preflight": self.preflight,
+            "stoodIn": self.stood_in,
         }
 
 
@@ -292,7 +309,10 @@ def plan(inventory: Inventory) -> Plan:
         }
         for f in preflight.run(inventory)
     ]
-    return Plan(inventory.stack, resources, outputs, findings, checked)
+    stood_in = {
+        v.key: v.command(inventory.config_stack or inventory.stack) for v in inventory.stand_ins
+    }
+    return Plan(inventory.stack, resources, outputs, findings, checked, stood_in)
 
 
 def _value(value: Any) -> str:
@@ -317,6 +337,12 @@ def render(p: Plan) -> str:
     walk("", 1)
     lines += ["", "OUTPUTS"]
     lines += [f"  {k} = {_value(v)}" for k, v in p.outputs.items()]
+    if p.stood_in:
+        lines += [
+            "",
+            "STOOD IN (set by an operator, not in the stack file; the plan uses stand-ins)",
+        ]
+        lines += [f"  {k}: $ {command}" for k, command in p.stood_in.items()]
     mandatory = [f for f in p.findings if f["enforcement"] == "mandatory"]
     advisory = [f for f in p.findings if f["enforcement"] == "advisory"]
     lines += ["", f"POLICY aevon-guardrails: {len(mandatory)} mandatory, {len(advisory)} advisory"]

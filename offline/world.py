@@ -192,7 +192,38 @@ def _ssm_parameter(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
     return (
         f"aws ssm put-parameter --region {region} --name {key.name} --type String "
         "--value <GIT_SHA>",
-    ), "<GIT_SHA>: the tag of the images the services run; the deploy workflow overwrites it"
+    ), (
+        "<GIT_SHA>: the tag of the api image the migration task runs (the serving tag at "
+        "first); the deploy workflow overwrites it"
+        if key.name.endswith("/migration-tag")
+        else "<GIT_SHA>: the tag of the images the services run; the deploy workflow overwrites it"
+    )
+
+
+def _slack_workspace(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+    return (), (
+        f"in the AWS Chatbot console (https://console.aws.amazon.com/chatbot/, now 'Amazon Q "
+        f"Developer in chat applications') of account {key.scope}: Configure new client, "
+        f"Slack, and allow access to workspace '{key.name}' (OAuth; there is no API for it); "
+        "then invite the AWS app to each private alert channel"
+    )
+
+
+def _cost_allocation_tags(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+    entries = " ".join(f"TagKey={k},Status=Active" for k in key.name.split(", "))
+    return (
+        f"aws ce update-cost-allocation-tags-status --cost-allocation-tags-status {entries}",
+    ), (
+        "a key is listed for activation once a resource carries it (bootstrap's do; allow up "
+        "to 24 hours); in an organization only the management account activates them; until "
+        "they are active the budget's tag filter matches no cost"
+    )
+
+
+def _operator_value(key: ObjectKey, inventory: Inventory) -> tuple[tuple[str, ...], str]:
+    value = next(v for v in inventory.stand_ins if v.key == key.name)
+    secret = "a secret: " if value.secret else ""
+    return (value.command(key.scope),), f"{secret}{value.what}"
 
 
 # ------------------------------------------------------------------ creators
@@ -268,6 +299,22 @@ KINDS: dict[str, Kind] = {
                 _named("name", _account_region), {"arn": "arn", "targetKeyId": "targetKeyId"}
             )
         },
+    ),
+    "chatbot-slack-workspace": Kind(
+        "Slack workspace {name} authorized in AWS Chatbot (account {scope})",
+        prerequisite=_slack_workspace,
+        source="docs.aws.amazon.com/chatbot/latest/adminguide/slack-setup.html",
+    ),
+    "cost-allocation-tags": Kind(
+        "cost allocation tags {name} active in account {scope}",
+        prerequisite=_cost_allocation_tags,
+        source=AWS_CLI.format("ce/update-cost-allocation-tags-status")
+        + "; AWS Billing User Guide, Activating user-defined cost allocation tags",
+    ),
+    "operator-value": Kind(
+        "stack config {name} of stack {scope}",
+        prerequisite=_operator_value,
+        source="infra/config/operations.py (operator_values); pulumi config set --path",
     ),
     "github-organization": Kind(
         "GitHub organization {name}",
@@ -348,6 +395,9 @@ def _oidc_lookup(args: Mapping[str, Any], where: Scope) -> ObjectKey:
 
 
 LOOKUPS: dict[str, LookupKey | None] = {
+    "aws:chatbot/getSlackWorkspace:getSlackWorkspace": lambda a, w: ObjectKey(
+        "chatbot-slack-workspace", w.account, str(a.get("slackTeamName"))
+    ),
     "aws:index/getCallerIdentity:getCallerIdentity": FACT,
     "aws:index/getRegion:getRegion": FACT,
     "aws:index/getAvailabilityZones:getAvailabilityZones": FACT,
@@ -416,7 +466,18 @@ def _github_repository_input(r: Registration, where: Scope) -> list[ObjectKey]:
     ]
 
 
+def _budget_tags(r: Registration, where: Scope) -> list[ObjectKey]:
+    """The tag keys a budget's filter expression names: cost allocation tags to activate."""
+    expression = r.input("filterExpression") or {}
+    nodes = [expression, *(expression.get("ands") or []), *(expression.get("ors") or [])]
+    keys = [
+        n["tags"]["key"] for n in nodes if isinstance(n.get("tags"), dict) and "key" in n["tags"]
+    ]
+    return [ObjectKey("cost-allocation-tags", where.account, ", ".join(keys))] if keys else []
+
+
 REFERENCES: dict[str, ReferenceKeys] = {
+    "aws:budgets/budget:Budget": _budget_tags,
     "pulumi:providers:github": _provider_input("github-organization", "owner"),
     "pulumi:providers:vercel": _provider_input("vercel-team", "team"),
     "pulumi:providers:gcp": _provider_input("gcp-project", "project"),

@@ -3,8 +3,10 @@
 Runs the real program under the mock engine (like the tests), then prices what
 it registered: the resources that cost money while nothing happens (NAT
 gateways or the NAT instance and its volume, public IPv4 addresses, database
-capacity at its minimum, cache nodes, keys, secrets, alarms, the ALB, the minimum
-tasks, Container Insights metrics and the GKE cluster fee).
+capacity at its minimum, cache nodes, keys, secrets, alarms, the dashboard and the
+budget, the ALB, the minimum tasks, Container Insights metrics and the GKE cluster
+fee). Each stack's budget (its limit and first alert) is the table's last row: idle cost
+must stay below the first alert (`tests/test_cost.py`).
 Traffic-driven charges (data processed, requests, storage growth, log ingestion)
 are left out: they are zero at idle and scale with use.
 
@@ -69,6 +71,11 @@ EC2_INSTANCE_HOUR = {
     "t4g.medium": 0.0336,
 }
 EBS_GP3_GB_MONTH = 0.08
+# CloudWatch: $3 per dashboard per month (the account's first 3 are free, not subtracted).
+DASHBOARD_MONTH = 3.00
+# AWS Budgets: $0.02 per budget per day (the account's first 2 are free, not subtracted).
+# https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html
+BUDGET_DAY = 0.02
 # GKE charges a management fee per cluster (Autopilot and Standard alike); Autopilot bills
 # pods by request, so an empty cluster costs the fee alone. The free-tier credit
 # ($74.40/month per billing account) is not subtracted.
@@ -213,7 +220,39 @@ PER_RESOURCE: dict[str, Callable[[Registration], Iterable[Line]]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": lambda r: [
         Line("CloudWatch alarms", 1, "x", ALARM_MONTH)
     ],
+    "aws:cloudwatch/dashboard:Dashboard": lambda r: [
+        Line("CloudWatch dashboards", 1, "x", DASHBOARD_MONTH)
+    ],
+    "aws:budgets/budget:Budget": lambda r: [
+        Line("AWS Budgets", 1, "budget", BUDGET_DAY * HOURS_PER_MONTH / 24)
+    ],
 }
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The stack's budget as registered: its monthly limit and the percentages that alert."""
+
+    limit: float
+    percents: tuple[float, ...]
+
+    @property
+    def lowest_alert(self) -> float:
+        """The smallest monthly cost (USD) at which the budget notifies."""
+        return self.limit * min(self.percents) / 100
+
+
+def budget(inv: Inventory) -> Budget:
+    """The stack's one `aws:budgets/budget:Budget` (limit in USD, alert percentages)."""
+    (registered,) = inv.of_type("aws:budgets/budget:Budget")
+    if registered.input("limitUnit") != "USD":
+        raise ValueError(f"{registered.urn}: a cost budget in USD is expected")
+    percents = tuple(
+        float(n["threshold"])
+        for n in registered.input("notifications") or []
+        if n.get("thresholdType") == "PERCENTAGE"
+    )
+    return Budget(float(registered.input("limitAmount")), percents)
 
 
 def idle_cost(inv: Inventory) -> list[Line]:
@@ -235,8 +274,9 @@ def total(lines: Iterable[Line]) -> float:
     return round(sum(line.monthly for line in lines), 2)
 
 
-def markdown(costs: dict[str, list[Line]]) -> str:
-    """One table: a row per cost driver, a column per stack, quantity and $/month per cell."""
+def markdown(costs: dict[str, list[Line]], budgets: dict[str, Budget] | None = None) -> str:
+    """One table: a row per cost driver, a column per stack, quantity and $/month per cell;
+    with `budgets`, a last row of each stack's budget limit and its first alert."""
     stacks = list(costs)
     drivers: list[str] = []
     for lines in costs.values():
@@ -256,6 +296,16 @@ def markdown(costs: dict[str, list[Line]]) -> str:
         + " | ".join(f"**${total(costs[s]):,.2f}**" for s in stacks)
         + " |"
     )
+    if budgets:
+        rows.append(
+            "| budget (`aevon:budget`): limit, first alert | "
+            + " | ".join(
+                f"${budgets[s].limit:,.2f}, at ${budgets[s].lowest_alert:,.2f} "
+                f"({min(budgets[s].percents):g} %)"
+                for s in stacks
+            )
+            + " |"
+        )
     return "\n".join(rows)
 
 
@@ -297,9 +347,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        table = markdown({stack: idle_cost(run_stack(stack)) for stack in stacks()})
+        inventories = {stack: run_stack(stack) for stack in stacks()}
     except (BadInputError, ConfigError, DeliveryOrderError) as exc:
         return fail("scripts/cost.py", exc)
+    table = markdown(
+        {stack: idle_cost(inv) for stack, inv in inventories.items()},
+        {stack: budget(inv) for stack, inv in inventories.items()},
+    )
     print(table)
     if args.write_readme:
         write_readme(table)

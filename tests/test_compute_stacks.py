@@ -214,11 +214,12 @@ def test_alarms_cover_the_alb_services_and_notify_the_topic(inventory: Inventory
     topic = inventory.outputs["alarmTopicArn"]
     alarms = {a.name: a for a in inventory.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     for name in (
-        "public-5xx",
         "public-response-time",
         *(f"app-{s.value}-cpu-high" for s in Service),
     ):
         assert alarms[name].input("alarmActions") == [topic], name
+    # A 5xx rate pages (issue 15): the paging topic, routed per stack.
+    assert alarms["public-5xx"].input("alarmActions") == [inventory.outputs["pagingAlarmTopicArn"]]
 
 
 def test_load_balancer_and_containers_use_the_blueprint_routes(inventory: Inventory) -> None:

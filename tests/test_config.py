@@ -205,7 +205,7 @@ DATA_PLANE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("empty-repositories", {"aevon:registry": _section("registry", repositories=[])}, "aevon:registry.repositories", "at least 1 item"),
     ("bad-repository-name", {"aevon:registry": _section("registry", repositories=["API"])}, "aevon:registry.repositories", "not a valid ECR repository name"),
     ("protected-stack-short-backups", {"aevon:protectStatefulResources": "true"}, "stack config", "database.deletionProtection: true, database.finalSnapshot: true, database.backupRetentionDays >= 7"),
-    ("bad-alarm-email", {"aevon:alarms": {"emails": ["ops-at-aevon"]}}, "aevon:alarms.emails", "not an email address"),
+    ("bad-alarm-email", {"aevon:alarms": {"channels": {"ops": {"email": "ops-at-aevon"}}, "routes": {"paging": ["ops"], "notify": ["ops"]}}}, "aevon:alarms.channels.ops.email", "not an email address"),
     ("logs-retention", {"aevon:logs": {"retentionDays": 8}}, "aevon:logs.retentionDays", "retention periods"),
 ]  # fmt: skip
 

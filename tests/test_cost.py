@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from offline.delivery import stacks_in_delivery_order
-from offline.engine import ROOT, Inventory
-from scripts.cost import idle_cost, markdown, total
+from offline.engine import ROOT, STACKS, Inventory
+from scripts.cost import budget, idle_cost, markdown, total
 
 DEV_BUDGET_PER_MONTH = 60.0  # issue 16: dev idles under $60 a month
 
@@ -48,8 +48,30 @@ def test_readme_cost_table_is_the_computed_one(inventories: dict[str, Inventory]
     start = readme.index("<!-- cost:start")
     table = readme[readme.index("\n", start) + 1 : readme.index("<!-- cost:end -->")].strip()
     # A column per stack file, in delivery order: a new stack's column appears by itself.
+    ordered = stacks_in_delivery_order()
     computed = markdown(
-        {stack: idle_cost(inventories[stack]) for stack in stacks_in_delivery_order()}
+        {stack: idle_cost(inventories[stack]) for stack in ordered},
+        {stack: budget(inventories[stack]) for stack in ordered},
     )
     fix = "uv run python scripts/cost.py --write-readme"
     assert table == computed, f"README cost table is stale: run `{fix}`"
+
+
+def test_an_idle_stack_stays_below_its_budgets_first_alert(
+    inventories: dict[str, Inventory],
+) -> None:
+    """Issue 15: the budget (from the stack file) and the idle cost (the README's table) agree:
+    a stack doing nothing never alerts, and the limit is what the stack file says."""
+    from infra.config import parse
+    from offline.engine import stack_config
+
+    for stack in STACKS:
+        registered = budget(inventories[stack])
+        settings = parse("aevon", stack, stack_config(stack)[0]).budget
+        assert registered.limit == settings.monthly_limit_usd, stack
+        assert registered.lowest_alert == settings.lowest_alert_usd(), stack
+        idle = total(idle_cost(inventories[stack]))
+        assert idle < registered.lowest_alert, (
+            f"{stack}: idle ${idle:,.2f} reaches the budget's first alert "
+            f"${registered.lowest_alert:,.2f}: raise aevon:budget.monthlyLimitUsd"
+        )

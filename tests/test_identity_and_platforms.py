@@ -687,13 +687,13 @@ def test_bad_identity_and_platform_config(
 
 
 def test_third_party_tokens_must_be_secret_config() -> None:
-    config, _ = stack_config("dev")
+    config, secret = stack_config("dev")  # secret: the DSN an operator sets (stood in)
     raw = {**config, "aevon:thirdPartyTokens": {"SENTRY_AUTH_TOKEN": "plain"}}
     with pytest.raises(
         ConfigError, match="set in plaintext; set it with `pulumi config set --secret"
     ):
-        parse("aevon", "dev", raw, secret_keys=set())
-    cfg = parse("aevon", "dev", raw, secret_keys={"aevon:thirdPartyTokens"})
+        parse("aevon", "dev", raw, secret_keys=set(secret))
+    cfg = parse("aevon", "dev", raw, secret_keys={"aevon:thirdPartyTokens", *secret})
     assert cfg.third_party_tokens == {"SENTRY_AUTH_TOKEN": "plain"}
 
 

@@ -54,8 +54,14 @@ def test_secret_outputs_are_redacted(inventories: dict[str, Inventory]) -> None:
 def test_json_shape(inventories: dict[str, Inventory]) -> None:
     document = plan(inventories["staging"]).to_json()
     assert set(document) == {
-        "stack", "total", "counts", "resources", "outputs", "policy", "preflight"
+        "stack", "total", "counts", "resources", "outputs", "policy", "preflight", "stoodIn"
     }  # fmt: skip
+    assert document["stoodIn"] == {
+        "aevon:alarms.channels.platform-alerts.slackChannelId": "pulumi config set --stack "
+        "staging --path 'aevon:alarms.channels.platform-alerts.slackChannelId' <CHANNEL_ID>",
+        "aevon:errorTrackingDsn": "pulumi config set --secret --stack staging --path "
+        "'aevon:errorTrackingDsn' <DSN>",
+    }
     assert document["preflight"] == []
     assert document["total"] == len(document["resources"]) == sum(document["counts"].values())
     assert set(document["policy"]) == {"mandatory", "advisory"}

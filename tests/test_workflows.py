@@ -6,6 +6,7 @@ The logic they call lives in scripts/ and is tested in tests/scripts/.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import tomllib
@@ -187,8 +188,8 @@ def test_case4_deploy_and_rollback_check_two_different_approvers_before_up() -> 
         assert "/actions/runs/$GITHUB_RUN_ID/approvals" in check["run"]
         assert '--gate "$GATE" --gate "$ENVIRONMENT"' in check["run"]
         assert '--actor "$GITHUB_TRIGGERING_ACTOR"' in check["run"]
-        assert _step_index(job, "scripts.release_approvals") < _step_index(job, "pulumi up")
-        assert _step_index(job, "scripts.release_approvals") < _step_index(job, "put-parameter")
+        # scripts.release writes the release parameters and runs `pulumi up`.
+        assert _step_index(job, "scripts.release_approvals") < _step_index(job, "scripts.release ")
 
 
 def test_case5_deploy_refuses_a_release_tag_off_main() -> None:
@@ -220,7 +221,7 @@ def test_case7_no_release_or_stack_operation_can_be_dropped_from_a_queue() -> No
         ]
         for name, job in workflow["jobs"].items():
             runs = " ".join(s.get("run", "") for s in job.get("steps", []))
-            if re.search(r"pulumi (up|destroy)|scripts\.pr_stacks sweep", runs):
+            if re.search(r"pulumi (up|destroy)|scripts\.pr_stacks sweep|scripts\.release ", runs):
                 assert job.get("concurrency"), f"{path.name}:{name} changes a stack unserialised"
         for name, group in groups:
             if group and path.stem in ("deploy", "rollback", "pr-stack"):
@@ -329,3 +330,109 @@ def test_actionlint_has_no_findings() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------ issue 15: the release order
+def _run_release_steps(
+    job: dict[str, Any], cloud: Any, stack: str, image_tag: str
+) -> tuple[list[str], list[str]]:
+    """Run the job's `scripts.release` steps the way GitHub runs steps: in order, a step
+    whose `if` holds; after a failed step only `always()`/`failure()` steps. Returns the
+    names of the steps that ran and of those that failed."""
+    from scripts import release
+
+    ran: list[str] = []
+    failed: list[str] = []
+    for step in job["steps"]:
+        condition = step.get("if", "")
+        if failed and not re.search(r"always\(\)|failure\(\)", condition):
+            continue
+        run = step.get("run", "")
+        if "scripts.release " not in run:
+            continue
+        assert condition in ("", "inputs.image-tag != ''"), f"unmodelled condition {condition}"
+        if condition and not image_tag:
+            continue
+        (line,) = [line for line in run.splitlines() if "scripts.release " in line]
+        words = shlex.split(line.split("python -m scripts.release", 1)[1])
+        argv = [w.replace("$STACK", stack).replace("$IMAGE_TAG", image_tag) for w in words]
+        ran.append(step["name"])
+        if release.main(argv, run=cloud) != 0:
+            failed.append(step["name"])
+    return ran, failed
+
+
+@pytest.fixture
+def prod_migration_task(inventories: dict[str, Any]) -> dict[str, Any]:
+    return dict(inventories["prod"].outputs["migrationTask"])
+
+
+def test_issue15_deploy_migrates_before_the_services_roll(
+    prod_migration_task: dict[str, Any],
+) -> None:
+    from tests.scripts.test_release import SHA, FakeCloud
+
+    job = _wf("deploy")["jobs"]["deploy"]
+    cloud = FakeCloud(prod_migration_task, exit_code=0, running_polls=0)
+    ran, failed = _run_release_steps(job, cloud, "prod", SHA)
+    assert failed == []
+    assert len(ran) == 2
+    ups = [i for i, c in enumerate(cloud.commands) if c[:2] == ["pulumi", "up"]]
+    assert len(ups) == 2
+    migration_tag = cloud.index("put-parameter", "/aevon-prod/release/migration-tag")
+    serving_tag = cloud.index("put-parameter", "/aevon-prod/release/image-tag")
+    stopped = max(i for i, c in enumerate(cloud.commands) if "describe-tasks" in c)
+    assert migration_tag < ups[0] < cloud.index("run-task") < stopped < serving_tag < ups[1]
+
+
+@pytest.mark.parametrize("exit_code", [1, None])
+def test_issue15_a_failed_migration_stops_the_deploy_before_the_services_roll(
+    prod_migration_task: dict[str, Any], exit_code: int | None
+) -> None:
+    from tests.scripts.test_release import SHA, FakeCloud
+
+    job = _wf("deploy")["jobs"]["deploy"]
+    cloud = FakeCloud(prod_migration_task, exit_code=exit_code, running_polls=0)
+    ran, failed = _run_release_steps(job, cloud, "prod", SHA)
+    assert failed == ran == ["Migrate the database before the services roll"]
+    assert not cloud.ran("/aevon-prod/release/image-tag"), "the serving tag stays as it was"
+    assert [c[:2] for c in cloud.commands].count(["pulumi", "up"]) == 1
+    # Nothing after the migration that changes the stack asks to run anyway (no always(),
+    # no continue-on-error); only the outputs summary runs always(), and it reads.
+    later = job["steps"][_step_index(job, "scripts.release migrate") + 1 :]
+    for step in later:
+        assert not step.get("continue-on-error"), step.get("name")
+        if "always()" in step.get("if", ""):
+            run = step.get("run", "")
+            assert not re.search(r"scripts\.release |pulumi up|put-parameter", run), step["name"]
+
+
+def test_issue15_a_deploy_without_new_images_runs_no_migration() -> None:
+    from tests.scripts.test_release import FakeCloud
+
+    cloud = FakeCloud({})
+    ran, failed = _run_release_steps(_wf("deploy")["jobs"]["deploy"], cloud, "dev", "")
+    assert (ran, failed) == (["Roll out (pulumi up)"], [])
+    assert [c[:2] for c in cloud.commands] == [["pulumi", "up"]]
+
+
+def test_issue15_a_rollback_pins_both_tags_and_migrates_nothing() -> None:
+    from tests.scripts.test_release import SHA, FakeCloud
+
+    cloud = FakeCloud({})
+    ran, failed = _run_release_steps(_wf("rollback")["jobs"]["rollback"], cloud, "prod", SHA)
+    assert failed == []
+    assert len(ran) == 1
+    assert cloud.ran("/aevon-prod/release/image-tag")
+    assert cloud.ran("/aevon-prod/release/migration-tag")
+    assert not cloud.ran("run-task")
+
+
+def test_issue15_each_up_gets_a_token_minted_right_before_it() -> None:
+    job = _wf("deploy")["jobs"]["deploy"]
+    for needle in ("scripts.release migrate", "scripts.release roll-out"):
+        index = _step_index(job, needle)
+        mint = job["steps"][index - 1]
+        assert mint["uses"].startswith("actions/create-github-app-token@")
+        token = f"${{{{ steps.{mint['id']}.outputs.token }}}}"
+        assert job["steps"][index]["env"]["GITHUB_TOKEN"] == token

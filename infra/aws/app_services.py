@@ -16,8 +16,10 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.aws import release
+from infra.aws.alarms import AlarmTopics
 from infra.aws.cache import CacheAccess
 from infra.aws.database import DatabaseAccess
+from infra.aws.error_tracking import ErrorTrackingAccess
 from infra.aws.fargate_service import (
     FargateService,
     FargateServiceArgs,
@@ -40,9 +42,11 @@ class AppServicesArgs:
       service -> target group ARN, for each service the blueprint routes.
     - `queue_arns`, `queue_urls`, `queue_names`: queue role -> ARN / URL / name.
     - `database`, `cache`: the stores' access (endpoint, port, secret, clients).
-    - `public_url`: the load balancer's URL; `alarm_topic_arn`; `region`: the AWS
+    - `public_url`: the load balancer's URL; `alarm_topics`; `region`: the AWS
       region code, for the IAM database-authentication ARNs; `kms_key_arn`.
     - `protect`: Pulumi `protect` on the services' log groups (from config).
+    - `error_tracking`: the error tracker's DSN secret every service gets as
+      `SENTRY_DSN` (`valueFrom`), or None where `errorTracking` is off.
 
     Raises ValueError when a service the blueprint routes has no target group.
     """
@@ -62,10 +66,11 @@ class AppServicesArgs:
     database: DatabaseAccess
     cache: CacheAccess
     public_url: pulumi.Input[str]
-    alarm_topic_arn: pulumi.Input[str]
+    alarm_topics: AlarmTopics
     region: str
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
+    error_tracking: ErrorTrackingAccess | None = None
 
     def __post_init__(self) -> None:
         unrouted = [
@@ -99,20 +104,13 @@ class AppServices(pulumi.ComponentResource):
             secrets: dict[str, pulumi.Input[str]] = {}
             rds_user_arn: pulumi.Input[str] | None = None
             if service in args.database.clients:
-                db = args.database
-                environment |= {"DB_HOST": db.endpoint, "DB_PORT": str(db.port), "DB_NAME": db.name}
-                secrets |= {
-                    "DB_USERNAME": pulumi.Output.concat(db.secret_arn, ":username::"),
-                    "DB_PASSWORD": pulumi.Output.concat(db.secret_arn, ":password::"),
-                }
+                environment |= args.database.client_environment()
+                secrets |= args.database.client_secrets()
                 # IAM database authentication as the service's own database user.
-                rds_user_arn = pulumi.Output.format(
-                    "arn:aws:rds-db:{0}:{1}:dbuser:{2}/{3}",
-                    args.region,
-                    account,
-                    db.cluster_resource_id,
-                    service.value.replace("-", "_"),
-                )
+                rds_user_arn = args.database.iam_user_arn(args.region, account, service)
+            if args.error_tracking is not None:
+                environment |= args.error_tracking.environment()
+                secrets |= args.error_tracking.secrets()
             if service in args.cache.clients:
                 environment |= {
                     "REDIS_HOST": args.cache.endpoint,
@@ -147,7 +145,7 @@ class AppServices(pulumi.ComponentResource):
                     repository_arn=args.repository_arns[repo],
                     subnet_ids=args.subnet_ids,
                     security_group_id=args.security_group_ids[service],
-                    alarm_topic_arn=args.alarm_topic_arn,
+                    alarm_topics=args.alarm_topics,
                     environment=environment,
                     secrets=secrets,
                     consumes={r.value: args.queue_arns[r] for r in shape.consumes},

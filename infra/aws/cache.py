@@ -18,9 +18,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from infra import naming
+from infra.aws.alarms import AlarmTopics, metric_alarm
 from infra.aws.placement import StorePlacement
 from infra.blueprint import Service
-from infra.config import CacheConfig, LogsConfig
+from infra.config import CacheConfig, LogsConfig, Severity
 
 PORT = 6379
 # ElastiCache AUTH tokens: 16-128 printable characters, none of @ " /.
@@ -59,6 +60,7 @@ class RedisCacheArgs:
     - `protect`: Pulumi `protect` on the replication group, the AUTH secret and the
       slow-log group; the AUTH secret then keeps a 30-day (else 7-day) recovery
       window.
+    - `alarm_topics`: the unavailability alarm (no node is primary) pages.
 
     Raises ValueError ("RedisCacheArgs: ...") when a configured client has no
     workload group.
@@ -67,6 +69,7 @@ class RedisCacheArgs:
     settings: CacheConfig
     logs: LogsConfig
     placement: StorePlacement
+    alarm_topics: AlarmTopics
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
 
@@ -78,6 +81,7 @@ class RedisCacheArgs:
 
 
 class RedisCache(pulumi.ComponentResource):
+    member_cluster_ids: list[pulumi.Output[str]]
     primary_endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
     port: int
@@ -186,6 +190,50 @@ class RedisCache(pulumi.ComponentResource):
             apply_immediately=False,
             tags=naming.name_tag(f"{name}-group"),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+
+        # The group's nodes (`<id>-001`, ...), as ElastiCache names them: the dimension of
+        # every node metric.
+        self.member_cluster_ids = [
+            group.member_clusters.apply(lambda ids, i=i: sorted(ids)[i])
+            for i in range(settings.nodes)
+        ]
+        # `IsMaster` is 1 on the primary node: summed over the nodes, under 1 means no
+        # node can take writes (down, or a failover that did not complete).
+        metric_alarm(
+            f"{name}-unavailable",
+            parent=self,
+            description=f"{identifier}: no primary node for 3 minutes",
+            topics=args.alarm_topics,
+            severity=Severity.PAGING,
+            metric_queries=[
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id=f"node{i}",
+                    return_data=False,
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        namespace="AWS/ElastiCache",
+                        metric_name="IsMaster",
+                        dimensions={"CacheClusterId": member},
+                        period=60,
+                        stat="Maximum",
+                    ),
+                )
+                for i, member in enumerate(self.member_cluster_ids)
+            ]
+            + [
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="primaries",
+                    expression=" + ".join(
+                        f"FILL(node{i}, 0)" for i in range(len(self.member_cluster_ids))
+                    ),
+                    label="primary nodes",
+                    return_data=True,
+                )
+            ],
+            evaluation_periods=3,
+            threshold=1,
+            comparison="LessThanThreshold",
+            treat_missing_data="breaching",
         )
 
         self.primary_endpoint = group.primary_endpoint_address

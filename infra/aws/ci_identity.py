@@ -289,6 +289,9 @@ class CiIdentity(pulumi.ComponentResource):
                             "elasticloadbalancing.amazonaws.com",
                             "ecs.application-autoscaling.amazonaws.com",
                             "autoscaling.amazonaws.com",
+                            # AWS Chatbot's (AWSServiceRoleForAWSChatbot), on its first
+                            # channel configuration.
+                            "management.chatbot.amazonaws.com",
                         ]
                     }
                 },

@@ -22,9 +22,10 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws.alarms import AlarmTopics, metric_alarm
 from infra.aws.placement import StorePlacement
 from infra.blueprint import Service
-from infra.config import DatabaseConfig, LogsConfig
+from infra.config import DatabaseConfig, LogsConfig, Severity
 
 PORT = 5432
 MASTER_USERNAME = "aevon_admin"
@@ -51,6 +52,31 @@ class DatabaseAccess:
     cluster_resource_id: pulumi.Input[str]
     clients: Sequence[Service]
 
+    def client_environment(self) -> dict[str, pulumi.Input[str]]:
+        """What a client's container gets in plain text: where the database is."""
+        return {"DB_HOST": self.endpoint, "DB_PORT": str(self.port), "DB_NAME": self.name}
+
+    def client_secrets(self) -> dict[str, pulumi.Input[str]]:
+        """What a client's container gets as `valueFrom` references: the master secret's
+        `username` and `password` keys."""
+        return {
+            "DB_USERNAME": pulumi.Output.concat(self.secret_arn, ":username::"),
+            "DB_PASSWORD": pulumi.Output.concat(self.secret_arn, ":password::"),
+        }
+
+    def iam_user_arn(
+        self, region: str, account: pulumi.Input[str], service: Service
+    ) -> pulumi.Output[str]:
+        """The `rds-db:connect` resource of `service`'s own database user (IAM database
+        authentication; the user is the service name with `_` for `-`)."""
+        return pulumi.Output.format(
+            "arn:aws:rds-db:{0}:{1}:dbuser:{2}/{3}",
+            region,
+            account,
+            self.cluster_resource_id,
+            service.value.replace("-", "_"),
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class AuroraPostgresArgs:
@@ -69,6 +95,8 @@ class AuroraPostgresArgs:
     - `kms_key_arn`: the stack's key for storage, the master secret, Performance
       Insights and logs, or None for the AWS-managed keys.
     - `protect`: Pulumi `protect` on the cluster, its instances and its log group.
+    - `alarm_topics`: the unavailability alarm pages (a cluster that pauses at 0 ACU
+      has none: its writer reports nothing while paused).
 
     Raises ValueError ("AuroraPostgresArgs: ...") when a configured client has no
     workload group.
@@ -77,6 +105,7 @@ class AuroraPostgresArgs:
     settings: DatabaseConfig
     logs: LogsConfig
     placement: StorePlacement
+    alarm_topics: AlarmTopics
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
 
@@ -249,6 +278,26 @@ class AuroraPostgres(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(
                     stateful, pulumi.ResourceOptions(depends_on=monitoring_ready)
                 ),
+            )
+
+        if settings.min_capacity > 0:
+            # Every running writer reports CPU each minute; three minutes without a single
+            # datapoint means it is down or failing over.
+            metric_alarm(
+                f"{name}-unavailable",
+                parent=self,
+                description=f"{identifier}: the writer reported nothing for 3 minutes "
+                "(down or failing over)",
+                topics=args.alarm_topics,
+                severity=Severity.PAGING,
+                namespace="AWS/RDS",
+                metric_name="CPUUtilization",
+                dimensions={"DBClusterIdentifier": cluster.cluster_identifier, "Role": "WRITER"},
+                statistic="SampleCount",
+                evaluation_periods=3,
+                threshold=1,
+                comparison="LessThanThreshold",
+                treat_missing_data="breaching",
             )
 
         self.cluster_identifier = cluster.cluster_identifier

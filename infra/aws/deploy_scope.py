@@ -36,9 +36,13 @@ import pulumi
 
 from infra.aws.deploy_star_actions import STAR_ONLY_ACTIONS, STAR_ONLY_PATTERNS
 
-# Services whose calls are not regional (IAM, Route 53, STS): their requests carry
-# aws:RequestedRegion us-east-1 whatever the stack's region.
-GLOBAL_SERVICES = frozenset({"iam", "route53", "sts", "organizations", "cloudfront"})
+# Services whose calls are not made in the stack's region: IAM, Route 53, STS and AWS
+# Budgets are global (their requests carry aws:RequestedRegion us-east-1 whatever the
+# stack's region); AWS Chatbot's API answers in one region only
+# (`infra.aws.limits.CHATBOT_API_REGION`).
+GLOBAL_SERVICES = frozenset(
+    {"iam", "route53", "sts", "organizations", "cloudfront", "budgets", "chatbot"}
+)
 
 _R = "arn:aws:{service}:{region}:{account}:"
 # service -> ARN patterns ({region}, {account}, {prefix} = `<project>-<stack>`).
@@ -51,7 +55,12 @@ STACK_RESOURCES: dict[str, tuple[str, ...]] = {
     "application-autoscaling": ("scalable-target/*",),
     # The NAT instance's group of one (network.nat: instance).
     "autoscaling": ("autoScalingGroup:*:autoScalingGroupName/{prefix}-*",),
-    "cloudwatch": ("alarm:{prefix}-*",),
+    # The stack's budget (AWS Budgets ARNs have no region).
+    "budgets": ("arn:aws:budgets::{account}:budget/{prefix}-*",),
+    # The stack's Slack channel configurations (alarm routing; no region in the ARN).
+    "chatbot": ("arn:aws:chatbot::{account}:chat-configuration/slack-channel/{prefix}-*",),
+    # Alarms, and the stack's dashboard (dashboard ARNs have no region).
+    "cloudwatch": ("alarm:{prefix}-*", "arn:aws:cloudwatch::{account}:dashboard/{prefix}-*"),
     "ec2": ("*",),
     "ecr": ("repository/{prefix}/*",),
     "ecs": (

@@ -11,6 +11,10 @@ STAR_ONLY_ACTIONS: tuple[str, ...] = (
     "application-autoscaling:DescribeScalingPolicies",
     "application-autoscaling:DescribeScheduledActions",
     "autoscaling:DescribeTags",
+    "chatbot:CreateSlackChannelConfiguration",
+    "chatbot:DescribeSlackChannelConfigurations",
+    "chatbot:DescribeSlackWorkspaces",
+    "chatbot:ListTagsForResource",
     "cloudwatch:GetMetricData",
     "ec2:DescribeAccountAttributes",
     "ec2:DescribeAddresses",
@@ -66,6 +70,8 @@ STAR_ONLY_ACTIONS: tuple[str, ...] = (
     "rds:DescribeEvents",
     "route53:ListHostedZones",
     "secretsmanager:GetRandomPassword",
+    "sns:GetSubscriptionAttributes",
+    "sns:SetSubscriptionAttributes",
     "sns:Unsubscribe",
 )
 
@@ -75,6 +81,9 @@ STAR_ONLY_PATTERNS: tuple[str, ...] = (
     "acm:RequestCertificate",
     "application-autoscaling:Describe*",
     "autoscaling:DescribeTags",
+    "chatbot:CreateSlackChannelConfiguration",
+    "chatbot:Describe*",
+    "chatbot:ListTagsForResource",
     "cloudwatch:GetMetricData",
     "ec2:DescribeA*",
     "ec2:DescribeFlowLogs",
@@ -117,5 +126,7 @@ STAR_ONLY_PATTERNS: tuple[str, ...] = (
     "rds:DescribeEvents",
     "route53:ListHostedZones",
     "secretsmanager:GetRandomPassword",
+    "sns:GetSubscriptionAttributes",
+    "sns:SetSubscriptionAttributes",
     "sns:Unsubscribe",
 )

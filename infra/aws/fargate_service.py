@@ -2,9 +2,9 @@
 
 Every service of the platform (api, web, core-worker, delivery-worker) is one of these.
 
-- Task: read-only root filesystem with a writable `/tmp` volume, a non-root user,
-  not privileged, all Linux capabilities dropped, logs through `awslogs` into a log
-  group with a retention.
+- Task: `infra.aws.task_definition.hardened_task` (read-only root filesystem with a
+  writable `/tmp` volume, a non-root user, not privileged, all Linux capabilities
+  dropped, logs through `awslogs` into a log group with a retention).
 - Secrets reach the container only as `secrets` with `valueFrom` Secrets Manager
   ARNs; `environment` is checked for secret-looking names and rejected.
 - Two roles: the execution role pulls this service's image, writes its log group
@@ -17,7 +17,6 @@ Every service of the platform (api, web, core-worker, delivery-worker) is one of
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,16 +25,17 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.alarms import metric_alarm
+from infra.aws.alarms import AlarmTopics, metric_alarm
 from infra.aws.ecs_cluster import capacity_provider_strategy
-from infra.aws.policy_documents import service_trust
-from infra.blueprint import Service
-from infra.config import ComputeConfig, LogsConfig, ServiceConfig
-
-CONTAINER_USER = "10001:10001"
-SECRET_LOOKING = re.compile(
-    r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I
+from infra.aws.task_definition import (
+    TaskSpec,
+    hardened_task,
+    rds_connect_statement,
+    variable_problems,
 )
+from infra.blueprint import Service
+from infra.config import ComputeConfig, LogsConfig, ServiceConfig, Severity
+
 QUEUE_CONSUMER_ACTIONS = [
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
@@ -83,7 +83,7 @@ class FargateServiceArgs:
     - `logs`: the retention (days) of the service's log group.
     - `cluster_arn`, `cluster_name`; `image` (`<repository url>:<tag>`) and the
       `repository_arn` it is pulled from; `subnet_ids` (private) and
-      `security_group_id`; `alarm_topic_arn`.
+      `security_group_id`; `alarm_topics` (its CPU and running-task alarms notify).
     - `environment`: variable name -> plain value. `secrets`: variable name ->
       Secrets Manager ARN, optionally with a `:json-key:version-stage:version-id:`
       suffix, passed as `valueFrom`
@@ -110,7 +110,7 @@ class FargateServiceArgs:
     repository_arn: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]
     security_group_id: pulumi.Input[str]
-    alarm_topic_arn: pulumi.Input[str]
+    alarm_topics: AlarmTopics
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     consumes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # role -> queue ARN
@@ -124,16 +124,7 @@ class FargateServiceArgs:
     memory_target_percent: int = 70
 
     def __post_init__(self) -> None:
-        problems = []
-        secretish = sorted(k for k in self.environment if SECRET_LOOKING.search(k))
-        if secretish:
-            problems.append(
-                f"environment must not carry secrets ({', '.join(secretish)}); pass them in "
-                "`secrets` as Secrets Manager ARNs"
-            )
-        overlap = sorted(set(self.environment) & set(self.secrets))
-        if overlap:
-            problems.append(f"{', '.join(overlap)} is in both environment and secrets")
+        problems = variable_problems(self.environment, self.secrets)
         if self.load_balancing is not None and self.queue_scaling is not None:
             problems.append("only one of load_balancing (CPU/memory scaling) or queue_scaling")
         if problems:
@@ -155,72 +146,8 @@ class FargateService(pulumi.ComponentResource):
         self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:compute:FargateService", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         physical = naming.physical_name(name, max_length=64)
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        region = aws.get_region_output(opts=invoke).region
 
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/{naming.prefix()}/ecs/{name}",
-            retention_in_days=args.logs.retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-        )
-
-        # -- execution role: image pull, this log group, exactly these secrets
-        execution_role = aws.iam.Role(
-            f"{name}-execution-role",
-            name=naming.physical_name(f"{name}-execution", max_length=64),
-            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", account),
-            opts=child,
-        )
-        execution_statements: list[dict[str, Any]] = [
-            # GetAuthorizationToken has no resource-level permissions: "*" is the only form.
-            {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
-            {
-                "Effect": "Allow",
-                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                "Resource": [args.repository_arn],
-            },
-            {
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [pulumi.Output.concat(log_group.arn, ":*")],
-            },
-        ]
-        if args.secrets:
-            execution_statements.append(
-                {
-                    "Effect": "Allow",
-                    "Action": ["secretsmanager:GetSecretValue"],
-                    "Resource": [_secret_arn(v) for _, v in sorted(args.secrets.items())],
-                }
-            )
-        if args.kms_key_arn is not None:
-            execution_statements.append(
-                {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [args.kms_key_arn]}
-            )
-        policies: list[pulumi.Resource] = []
-        policies.append(
-            aws.iam.RolePolicy(
-                f"{name}-execution-policy",
-                role=execution_role.id,
-                policy=pulumi.Output.json_dumps(
-                    {"Version": "2012-10-17", "Statement": execution_statements}
-                ),
-                opts=child,
-            )
-        )
-
-        # -- task role: exactly the queues of the blueprint's arrows for this service
-        task_role = aws.iam.Role(
-            f"{name}-task-role",
-            name=naming.physical_name(f"{name}-task", max_length=64),
-            assume_role_policy=service_trust("ecs-tasks.amazonaws.com", account),
-            opts=child,
-        )
         task_statements: list[dict[str, Any]] = []
         if args.consumes:
             task_statements.append(
@@ -250,71 +177,27 @@ class FargateService(pulumi.ComponentResource):
                 }
             )
         if args.rds_iam_user_arn is not None:
-            task_statements.append(
-                {
-                    "Sid": "ConnectToAuroraWithIam",
-                    "Effect": "Allow",
-                    "Action": ["rds-db:connect"],
-                    "Resource": [args.rds_iam_user_arn],
-                }
-            )
-        if task_statements:
-            policies.append(
-                aws.iam.RolePolicy(
-                    f"{name}-task-policy",
-                    role=task_role.id,
-                    policy=pulumi.Output.json_dumps(
-                        {"Version": "2012-10-17", "Statement": task_statements}
-                    ),
-                    opts=child,
-                )
-            )
-
-        container: dict[str, Any] = {
-            "name": name,
-            "image": args.image,
-            "essential": True,
-            "user": CONTAINER_USER,
-            "privileged": False,
-            "readonlyRootFilesystem": True,
-            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-            # The root filesystem is read-only; /tmp is the task's own ephemeral volume.
-            "mountPoints": [
-                {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}  # noqa: S108
-            ],
-            "environment": [{"name": k, "value": v} for k, v in sorted(args.environment.items())],
-            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": log_group.name,
-                    "awslogs-region": region,
-                    "awslogs-stream-prefix": name,
-                },
-            },
-            "stopTimeout": 30,
-        }
-        if args.load_balancing is not None:
-            container["portMappings"] = [
-                {"containerPort": args.load_balancing.container_port, "protocol": "tcp"}
-            ]
-
-        task_definition = aws.ecs.TaskDefinition(
-            f"{name}-task",
-            family=physical,
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(args.size.cpu),
-            memory=str(args.size.memory),
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
+            task_statements.append(rds_connect_statement(args.rds_iam_user_arn))
+        task = hardened_task(
+            name,
+            TaskSpec(
+                cpu=args.size.cpu,
+                memory=args.size.memory,
+                image=args.image,
+                repository_arn=args.repository_arn,
+                logs=args.logs,
+                environment=args.environment,
+                secrets=args.secrets,
+                task_statements=task_statements,
+                kms_key_arn=args.kms_key_arn,
+                protect=args.protect,
+                container_port=(
+                    args.load_balancing.container_port if args.load_balancing else None
+                ),
             ),
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
-            container_definitions=pulumi.Output.json_dumps([container]),
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
-            opts=child,
+            parent=self,
         )
+        task_definition, policies = task.task_definition, task.policies
 
         lb = args.load_balancing
         service = aws.ecs.Service(
@@ -369,9 +252,9 @@ class FargateService(pulumi.ComponentResource):
         self._alarms(name, args, service)
 
         self.service_name = service.name
-        self.task_role_arn = task_role.arn
-        self.execution_role_arn = execution_role.arn
-        self.log_group_name = log_group.name
+        self.task_role_arn = task.task_role.arn
+        self.execution_role_arn = task.execution_role.arn
+        self.log_group_name = task.log_group.name
         self.register_outputs(
             {
                 "serviceName": self.service_name,
@@ -482,7 +365,8 @@ class FargateService(pulumi.ComponentResource):
             f"{name}-cpu-high",
             parent=self,
             description=f"{name}: CPU above 85% for 10 minutes (scaling is not keeping up)",
-            topic_arn=args.alarm_topic_arn,
+            topics=args.alarm_topics,
+            severity=Severity.NOTIFY,
             namespace="AWS/ECS",
             metric_name="CPUUtilization",
             dimensions=dimensions,
@@ -497,7 +381,8 @@ class FargateService(pulumi.ComponentResource):
                 f"{name}-tasks-below-min",
                 parent=self,
                 description=f"{name}: fewer than {args.size.min} running tasks",
-                topic_arn=args.alarm_topic_arn,
+                topics=args.alarm_topics,
+                severity=Severity.NOTIFY,
                 namespace="ECS/ContainerInsights",
                 metric_name="RunningTaskCount",
                 dimensions=dimensions,
@@ -507,8 +392,3 @@ class FargateService(pulumi.ComponentResource):
                 comparison="LessThanThreshold",
                 treat_missing_data="breaching",
             )
-
-
-def _secret_arn(value_from: pulumi.Input[str]) -> pulumi.Output[str]:
-    """The secret ARN of a `valueFrom` (which may carry a `:json-key:version-stage:` suffix)."""
-    return pulumi.Output.from_input(value_from).apply(lambda v: ":".join(v.split(":")[:7]))

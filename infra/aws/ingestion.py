@@ -20,11 +20,11 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.alarms import metric_alarm
+from infra.aws.alarms import AlarmTopics, metric_alarm
 from infra.aws.limits import SQS_MAX_RETENTION_SECONDS
 from infra.aws.policy_documents import service_trust
 from infra.blueprint import INGEST
-from infra.config import ApiAuthorization, IngestionConfig, LogsConfig
+from infra.config import ApiAuthorization, IngestionConfig, LogsConfig, Severity
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "functions" / "ingest"
 RUNTIME = aws.lambda_.Runtime.PYTHON3D13
@@ -54,7 +54,8 @@ class IngestionApiArgs:
     - `logs`: the retention (days) of the function and access log groups.
     - `inbound_queue_url`, `inbound_queue_arn`: the queue the function sends to;
       `fetch_queue_arn`: the queue that invokes it (`infra.blueprint.INGEST`).
-    - `alarm_topic_arn`; `kms_key_arn`: the key of logs, environment and queues,
+    - `alarm_topics` (function errors notify; a failed event in its DLQ pages);
+      `kms_key_arn`: the key of logs, environment and queues,
       or None.
     - `protect`: Pulumi `protect` on the log groups and the function's DLQ (from
       config).
@@ -65,7 +66,7 @@ class IngestionApiArgs:
     inbound_queue_url: pulumi.Input[str]
     inbound_queue_arn: pulumi.Input[str]
     fetch_queue_arn: pulumi.Input[str]
-    alarm_topic_arn: pulumi.Input[str]
+    alarm_topics: AlarmTopics
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
 
@@ -75,6 +76,7 @@ class IngestionApi(pulumi.ComponentResource):
     route_arn: pulumi.Output[str]
     api_id: pulumi.Output[str]
     function_name: pulumi.Output[str]
+    dlq_name: pulumi.Output[str]
     role_arn: pulumi.Output[str]
 
     def __init__(
@@ -271,13 +273,28 @@ class IngestionApi(pulumi.ComponentResource):
             f"{name}-fn-errors",
             parent=self,
             description="ingestion Lambda errors",
-            topic_arn=args.alarm_topic_arn,
+            topics=args.alarm_topics,
+            severity=Severity.NOTIFY,
             namespace="AWS/Lambda",
             metric_name="Errors",
             dimensions={"FunctionName": function.name},
             statistic="Sum",
             evaluation_periods=5,
             threshold=5,
+            comparison="GreaterThanThreshold",
+        )
+        metric_alarm(
+            f"{name}-fn-dlq-not-empty",
+            parent=self,
+            description="an ingestion event failed every retry and reached the function's DLQ",
+            topics=args.alarm_topics,
+            severity=Severity.PAGING,
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dlq.name},
+            statistic="Maximum",
+            evaluation_periods=1,
+            threshold=0,
             comparison="GreaterThanThreshold",
         )
 
@@ -287,5 +304,6 @@ class IngestionApi(pulumi.ComponentResource):
         self.route_arn = pulumi.Output.concat(api.execution_arn, "/*/", method, path)
         self.api_id = api.id
         self.function_name = function.name
+        self.dlq_name = dlq.name
         self.role_arn = role.arn
         self.register_outputs({"endpoint": self.endpoint, "functionName": self.function_name})

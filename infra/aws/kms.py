@@ -4,8 +4,8 @@ One key per stack, rotated yearly, used by Aurora, ElastiCache, SQS, ECR, Secret
 Manager, CloudWatch Logs and the alarm topic. IAM principals of the account get
 access through IAM policies (the root statement delegates to IAM); the two
 service principals that act without an IAM role of ours are named explicitly and
-scoped: CloudWatch Logs (only for this account's log groups) and CloudWatch
-alarms (only to publish to the encrypted alarm topic).
+scoped: CloudWatch Logs (only for this account's log groups), CloudWatch alarms and
+AWS Budgets (only this account's, to publish to the encrypted alarm topics).
 """
 
 from __future__ import annotations
@@ -90,6 +90,16 @@ class DataKey(pulumi.ComponentResource):
                         "Sid": "CloudWatchAlarmsPublishToEncryptedTopics",
                         "Effect": "Allow",
                         "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                    },
+                    {
+                        # The budget notifies the (encrypted) notify topic: AWS Billing User
+                        # Guide, "Creating an Amazon SNS topic for budget notifications".
+                        "Sid": "BudgetsPublishToEncryptedTopics",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "budgets.amazonaws.com"},
                         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                         "Resource": "*",
                         "Condition": {"StringEquals": {"aws:SourceAccount": account}},

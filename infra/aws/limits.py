@@ -50,3 +50,20 @@ ELASTICACHE_TLS_AUTH_VERSIONS: dict[str, tuple[str, ...]] = {
 # The longest SQS keeps a message (seconds; 14 days).
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
 SQS_MAX_RETENTION_SECONDS = 14 * 24 * 3600
+
+# AWS Chatbot (Amazon Q Developer in chat applications) is a global service whose API
+# answers in us-east-2, not in every region: `aws chatbot ...` against us-east-1 finds no
+# endpoint (aws/aws-cli#8658), and CloudFormation stacks in us-east-1 call
+# chatbot:CreateSlackChannelConfiguration in us-east-2 (aws/aws-cdk#24675; AWS Chatbot
+# Administrator Guide, "Troubleshooting", as cited by trussworks/terraform-aws-ou-scp#50).
+CHATBOT_API_REGION = "us-east-2"
+# A Slack channel id as AWS::Chatbot::SlackChannelConfiguration takes it (its CloudFormation
+# schema: SlackChannelId ^[A-Za-z0-9]+$, 1-256 characters).
+SLACK_CHANNEL_ID = r"^[A-Za-z0-9]{1,256}$"
+
+# AWS Budgets notification thresholds (percent of the limit): 0.1 to 1,000,000,000
+# (AWS::Budgets::Budget schema, Notification.Threshold).
+BUDGET_THRESHOLD_PERCENT = (0.1, 1_000_000_000)
+# A budget takes at most 5 notifications (AWS Billing User Guide, "Quotas and
+# restrictions": notifications per budget).
+BUDGET_MAX_NOTIFICATIONS = 5

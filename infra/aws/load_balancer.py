@@ -18,10 +18,10 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.alarms import metric_alarm
+from infra.aws.alarms import AlarmTopics, metric_alarm
 from infra.aws.security_groups import admit_clients, security_group
 from infra.blueprint import Route, Service
-from infra.config import TlsConfig
+from infra.config import Severity, TlsConfig
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -37,7 +37,8 @@ class PublicLoadBalancerArgs:
       opened on the route's port to the load balancer only.
     - `tls`: the `compute.tls` section (an ACM certificate ARN, or a host name in a
       Route 53 zone to issue one for), or None for plain HTTP on 80.
-    - `alarm_topic_arn`; `protect`: the ALB's deletion protection;
+    - `alarm_topics`: the stack's alarm topics (5xx responses page, slow responses
+      notify); `protect`: the ALB's deletion protection;
       `response_time_alarm_seconds`: the p95 target response time (seconds) that
       alarms.
 
@@ -50,7 +51,7 @@ class PublicLoadBalancerArgs:
     routes: Mapping[Service, Route]
     target_security_group_ids: Mapping[Service, pulumi.Input[str]]
     tls: TlsConfig | None
-    alarm_topic_arn: pulumi.Input[str]
+    alarm_topics: AlarmTopics
     protect: bool = False
     response_time_alarm_seconds: float = 1.0
 
@@ -279,7 +280,8 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             f"{name}-5xx",
             parent=self,
             description="load balancer and target 5xx responses above 10 a minute",
-            topic_arn=args.alarm_topic_arn,
+            topics=args.alarm_topics,
+            severity=Severity.PAGING,
             metric_queries=[
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
                     id=metric_id,
@@ -310,7 +312,8 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             f"{name}-response-time",
             parent=self,
             description=f"p95 target response time above {args.response_time_alarm_seconds}s",
-            topic_arn=args.alarm_topic_arn,
+            topics=args.alarm_topics,
+            severity=Severity.NOTIFY,
             namespace="AWS/ApplicationELB",
             metric_name="TargetResponseTime",
             dimensions=dimensions,

@@ -15,11 +15,11 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.alarms import metric_alarm
+from infra.aws.alarms import AlarmTopics, metric_alarm
 from infra.aws.limits import SQS_MAX_RETENTION_SECONDS
 from infra.aws.policy_documents import deny_insecure_transport
 from infra.blueprint import QUEUES, QueueRole, QueueShape
-from infra.config import MessagingConfig, QueueEncryption
+from infra.config import MessagingConfig, QueueEncryption, Severity
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,7 +31,8 @@ class MessagePipelineArgs:
       (60 s to 14 days), `encryption` (sqs: SSE-SQS; kms: the stack's key) and
       `outbound_high_throughput` (FIFO high-throughput mode for `outbound`).
       Limits: the SQS API reference (SetQueueAttributes).
-    - `alarm_topic_arn`: the SNS topic the DLQ and message-age alarms notify.
+    - `alarm_topics`: the stack's alarm topics (a message in a DLQ pages, an old
+      message notifies).
     - `kms_key_arn`: the stack's key; required when `settings.encryption` is kms.
     - `protect`: Pulumi `protect` on every queue and DLQ (from config).
 
@@ -39,7 +40,7 @@ class MessagePipelineArgs:
     """
 
     settings: MessagingConfig
-    alarm_topic_arn: pulumi.Input[str]
+    alarm_topics: AlarmTopics
     kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
 
@@ -54,12 +55,14 @@ class MessagePipeline(pulumi.ComponentResource):
     queue_arns: dict[QueueRole, pulumi.Output[str]]
     queue_names: dict[QueueRole, pulumi.Output[str]]
     dlq_arns: dict[QueueRole, pulumi.Output[str]]
+    dlq_names: dict[QueueRole, pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: MessagePipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:messaging:MessagePipeline", name, None, opts)
-        self.queue_urls, self.queue_arns, self.queue_names, self.dlq_arns = {}, {}, {}, {}
+        self.queue_urls, self.queue_arns, self.queue_names = {}, {}, {}
+        self.dlq_arns, self.dlq_names = {}, {}
         for role, spec in QUEUES.items():
             self._queue(name, role, spec, args)
         self.register_outputs(
@@ -141,7 +144,8 @@ class MessagePipeline(pulumi.ComponentResource):
             f"{base}-dlq-not-empty",
             parent=self,
             description=f"Messages from {role.value} reached its dead-letter queue",
-            topic_arn=args.alarm_topic_arn,
+            topics=args.alarm_topics,
+            severity=Severity.PAGING,
             namespace="AWS/SQS",
             metric_name="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": dlq.name},
@@ -157,7 +161,8 @@ class MessagePipeline(pulumi.ComponentResource):
                 f"{role.value}: a message has waited over {settings.oldest_message_alarm_seconds}s "
                 f"(is {spec.consumer} keeping up?)"
             ),
-            topic_arn=args.alarm_topic_arn,
+            topics=args.alarm_topics,
+            severity=Severity.NOTIFY,
             namespace="AWS/SQS",
             metric_name="ApproximateAgeOfOldestMessage",
             dimensions={"QueueName": queue.name},
@@ -170,3 +175,4 @@ class MessagePipeline(pulumi.ComponentResource):
         self.queue_arns[role] = queue.arn
         self.queue_names[role] = queue.name
         self.dlq_arns[role] = dlq.arn
+        self.dlq_names[role] = dlq.name

@@ -10,7 +10,7 @@ asks which stack it is in; it asks this package what the stack's config says.
 
 One module per concern: `_base` (the model base, shared validators), `errors`
 (the message), and one module per group of sections (`network`, `data`,
-`compute`, `ingestion`, `delivery`, `platforms`; `stack` holds `StackConfig`,
+`compute`, `ingestion`, `delivery`, `platforms`, `operations`; `stack` holds `StackConfig`,
 the stack-wide sections and the rules that span sections). The limits AWS
 enforces live in `infra.aws.limits`; the services and queues in `infra.blueprint`.
 """
@@ -48,6 +48,16 @@ from infra.config.errors import ConfigError, message, problems
 from infra.config.ingestion import ApiAuthorization, IngestionConfig, JwtConfig
 from infra.config.keys import SECRET_KEYS, key_problems
 from infra.config.network import FlowLogsConfig, NatStrategy, NetworkConfig
+from infra.config.operations import (
+    AlarmsConfig,
+    BudgetConfig,
+    ChannelConfig,
+    ErrorTrackingConfig,
+    MigrationsConfig,
+    OperatorValue,
+    Severity,
+    operator_values,
+)
 from infra.config.platforms import (
     AuthorizedNetwork,
     GcpConfig,
@@ -57,7 +67,6 @@ from infra.config.platforms import (
     VercelTarget,
 )
 from infra.config.stack import (
-    AlarmsConfig,
     EncryptionConfig,
     LogsConfig,
     StackConfig,
@@ -70,13 +79,16 @@ __all__ = [
     "AlarmsConfig",
     "ApiAuthorization",
     "AuthorizedNetwork",
+    "BudgetConfig",
     "CacheConfig",
     "CacheEngine",
+    "ChannelConfig",
     "CiConfig",
     "ComputeConfig",
     "ConfigError",
     "DatabaseConfig",
     "EncryptionConfig",
+    "ErrorTrackingConfig",
     "FlowLogsConfig",
     "GcpConfig",
     "GithubConfig",
@@ -87,22 +99,26 @@ __all__ = [
     "JwtConfig",
     "LogsConfig",
     "MessagingConfig",
+    "MigrationsConfig",
     "NatStrategy",
     "NetworkConfig",
     "NodePoolConfig",
     "OidcProviderMode",
+    "OperatorValue",
     "QueueEncryption",
     "RefPolicy",
     "RegistryConfig",
     "RetentionDays",
     "Reviewers",
     "ServiceConfig",
+    "Severity",
     "StackConfig",
     "TagsConfig",
     "TlsConfig",
     "VercelConfig",
     "VercelTarget",
     "load",
+    "operator_values",
     "parse",
 ]
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config._base import FOREIGN_KEYS, PROJECT_NAMESPACE
+from infra.config.operations import ERROR_TRACKING_DSN_KEY, PAGER_URLS_KEY
 
 # Provider namespace -> the installed SDK package whose `config/vars.py` lists its keys.
 PROVIDER_PACKAGES = {
@@ -54,8 +55,10 @@ CREDENTIALS = {
     "github:appAuth": "GITHUB_TOKEN, an App installation token minted in the job",
     "vercel:apiToken": "VERCEL_API_TOKEN, a secret of the job's GitHub environment",
 }
-# Keys holding secrets the program itself reads: set only with `--secret`.
-SECRET_KEYS = frozenset({f"{PROJECT_NAMESPACE}:thirdPartyTokens"})
+# Keys holding secrets the program itself reads: set only with `--secret`; the maps
+# among them take one secret per name (`--path KEY.NAME`).
+SECRET_MAPS = frozenset({f"{PROJECT_NAMESPACE}:thirdPartyTokens", PAGER_URLS_KEY})
+SECRET_KEYS = frozenset({*SECRET_MAPS, ERROR_TRACKING_DSN_KEY})
 # Documented credential formats: GitHub token prefixes (GitHub Docs, "About authentication
 # to GitHub": ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), AWS access key ids (IAM User
 # Guide, "Unique identifiers": AKIA long-term, ASIA temporary), PEM private keys.
@@ -137,9 +140,9 @@ def key_problems(
             continue
         if key in SECRET_KEYS and secret_keys is not None and not secret:
             if decode(value) not in (None, "", {}):
+                how = f"--path {key}.NAME <value>`" if key in SECRET_MAPS else f"{key} <value>`"
                 problems.append(
-                    f"{key}: is set in plaintext; set it with "
-                    f"`pulumi config set --secret --path {key}.NAME` (each entry)"
+                    f"{key}: is set in plaintext; set it with `pulumi config set --secret {how}"
                 )
             continue
         if not secret and any(CREDENTIAL_SHAPES.search(v) for v in _plaintext_values(value)):

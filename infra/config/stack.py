@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.blueprint import IMAGES
-from infra.config._base import RetentionDays, _Model
+from infra.blueprint import IMAGES, Service
+from infra.config._base import PROJECT_NAMESPACE, RetentionDays, _Model
 from infra.config.compute import ComputeConfig
 from infra.config.data import (
     CacheConfig,
@@ -26,6 +26,15 @@ from infra.config.data import (
 from infra.config.delivery import CiConfig, GithubConfig
 from infra.config.ingestion import IngestionConfig
 from infra.config.network import NatStrategy, NetworkConfig
+from infra.config.operations import (
+    AlarmsConfig,
+    BudgetConfig,
+    ErrorTrackingConfig,
+    MigrationsConfig,
+    OperatorValue,
+    is_https_url,
+    operator_values,
+)
 from infra.config.platforms import GcpConfig, VercelConfig
 
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
@@ -58,20 +67,6 @@ class LogsConfig(_Model):
     """`logs`: `retentionDays` (days, a CloudWatch Logs period) of every log group."""
 
     retention_days: RetentionDays
-
-
-class AlarmsConfig(_Model):
-    """`alarms`: `emails` (0-10) subscribed to the alarm topic."""
-
-    emails: list[str] = Field(default_factory=list, max_length=10)
-
-    @field_validator("emails")
-    @classmethod
-    def _emails(cls, emails: list[str]) -> list[str]:
-        for email in emails:
-            if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-                raise ValueError(f"{email!r} is not an email address")
-        return emails
 
 
 class EncryptionConfig(_Model):
@@ -107,7 +102,6 @@ class StackConfig(_Model):
     cache: CacheConfig
     messaging: MessagingConfig
     registry: RegistryConfig
-    alarms: AlarmsConfig = AlarmsConfig()
     compute: ComputeConfig
     ingestion: IngestionConfig
     github: GithubConfig
@@ -116,6 +110,14 @@ class StackConfig(_Model):
     ci: CiConfig
     gcp: GcpConfig
     vercel: VercelConfig
+    # Operating the platform (infra/config/operations.py): who alerts reach, the release's
+    # migration task, the budget, error tracking. Pager URLs and the DSN are secret config.
+    alarms: AlarmsConfig
+    pager_urls: dict[str, str] = Field(default_factory=dict)
+    migrations: MigrationsConfig
+    budget: BudgetConfig
+    error_tracking: ErrorTrackingConfig
+    error_tracking_dsn: str | None = None
 
     @model_validator(mode="after")
     def _protected_stacks_keep_their_data(self) -> StackConfig:
@@ -152,7 +154,8 @@ class StackConfig(_Model):
                 "network.nat 'none' leaves the private subnets without a way to ECR (image "
                 "pulls), CloudWatch Logs, SQS and Secrets Manager, which the Fargate services "
                 "and the ingestion Lambda there need: the network has only the S3 and DynamoDB "
-                "gateway endpoints, no interface endpoints; use nat 'single' or 'per_az'"
+                "gateway endpoints, no interface endpoints; use nat 'instance', 'single' or "
+                "'per_az'"
             )
         self._certificate_fits()
         needed = sorted(set(IMAGES) - set(self.registry.repositories))
@@ -188,6 +191,60 @@ class StackConfig(_Model):
                 f"stack's account {self.aws_account_id} (aws:allowedAccountIds); the load "
                 "balancer takes certificates of its own account only"
             )
+
+    @model_validator(mode="after")
+    def _operations(self) -> StackConfig:
+        # Values an operator sets (operations.operator_values): present and well-formed.
+        # Secret values are never repeated in a message.
+        declared = operator_values(self._declarations())
+        for value in declared:
+            if not self._is_set(value):
+                raise ValueError(
+                    f"{value.key} is not set: {value.what}; set it once for this stack: "
+                    f"{value.command(self.stack)}"
+                )
+        pagers = {n for n, c in self.alarms.channels.items() if c.pager}
+        extra = sorted(set(self.pager_urls) - pagers)
+        if extra:
+            raise ValueError(f"pagerUrls has {extra}, which are not pager channels of alarms")
+        bad = sorted(n for n in pagers if not is_https_url(self.pager_urls[n]))
+        if bad:
+            raise ValueError(
+                f"pagerUrls {bad}: the value is not an https:// URL (SNS delivers to a pager "
+                "over HTTPS only here)"
+            )
+        if self.error_tracking_dsn is not None and not self.error_tracking.enabled:
+            raise ValueError("errorTrackingDsn is set but errorTracking.enabled is false")
+        if self.error_tracking_dsn is not None and not is_https_url(self.error_tracking_dsn):
+            raise ValueError("errorTrackingDsn: the value is not an https:// DSN")
+        if Service.API not in self.database.clients:
+            raise ValueError(
+                "migrations run with the api's database credentials, but database.clients "
+                f"({', '.join(c.value for c in self.database.clients)}) lacks api"
+            )
+        return self
+
+    def _declarations(self) -> dict[str, object]:
+        """This config's declarations in the raw shape `operator_values` reads."""
+        return {
+            f"{PROJECT_NAMESPACE}:alarms": self.alarms.model_dump(by_alias=True, mode="json"),
+            f"{PROJECT_NAMESPACE}:errorTracking": self.error_tracking.model_dump(
+                by_alias=True, mode="json"
+            ),
+        }
+
+    def _is_set(self, value: OperatorValue) -> bool:
+        if value.kind == "slack-channel-id":
+            name = value.key.split(".")[-2]
+            return self.alarms.channels[name].slack_channel_id is not None
+        if value.kind == "pager-url":
+            return bool(self.pager_urls.get(value.key.rsplit(".", 1)[-1]))
+        return bool(self.error_tracking_dsn)
+
+    @field_validator("error_tracking_dsn", mode="before")
+    @classmethod
+    def _unset_dsn(cls, dsn: object) -> object:
+        return None if dsn == "" else dsn  # Pulumi.yaml's default: not set
 
     @field_validator("third_party_tokens")
     @classmethod

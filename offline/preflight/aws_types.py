@@ -325,6 +325,74 @@ def _count(name: str) -> Converter:
     return lambda value: {name: str(_number(value))}
 
 
+def _budget(key: str) -> Converter:
+    """A Budget input that CloudFormation nests in `Budget` (BudgetData)."""
+    return lambda value: {"Budget": {key: cfn_value(value)}}
+
+
+def _budget_limit(key: str) -> Converter:
+    """`limitAmount` / `limitUnit`: BudgetData's `BudgetLimit` (Spend: Amount is a number)."""
+
+    def convert(value: Any) -> dict[str, Any]:
+        converted = float(value) if key == "Amount" else value
+        return {"Budget": {"BudgetLimit": {key: converted}}}
+
+    return convert
+
+
+def _budget_metrics(value: Any) -> dict[str, Any]:
+    """The provider's one metric; BudgetData's `Metrics` is a list."""
+    return {"Budget": {"Metrics": [value] if isinstance(value, str) else list(value)}}
+
+
+def _budget_expression(expression: Mapping[str, Any]) -> dict[str, Any]:
+    """`filterExpression` (ands/ors/not_/tags/dimensions) -> BudgetData's Expression."""
+
+    def convert(node: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if value is None:
+                continue
+            if key in ("ands", "ors"):
+                out["And" if key == "ands" else "Or"] = [convert(v) for v in value]
+            elif key in ("not", "not_"):
+                out["Not"] = convert(value)
+            else:
+                out[pascal(key)] = cfn_value(value)
+        return out
+
+    return {"Budget": {"FilterExpression": convert(expression)}}
+
+
+def _budget_notifications(notifications: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """`notifications` -> NotificationsWithSubscribers (each SNS topic and address a subscriber)."""
+    converted = []
+    for n in notifications:
+        subscribers = [
+            {"SubscriptionType": "SNS", "Address": arn}
+            for arn in n.get("subscriberSnsTopicArns") or []
+        ] + [
+            {"SubscriptionType": "EMAIL", "Address": address}
+            for address in n.get("subscriberEmailAddresses") or []
+        ]
+        notification = {
+            "ComparisonOperator": n.get("comparisonOperator"),
+            "NotificationType": n.get("notificationType"),
+            "Threshold": _number(n.get("threshold")),
+            "ThresholdType": n.get("thresholdType"),
+        }
+        converted.append(
+            {
+                "Notification": {k: v for k, v in notification.items() if v is not None},
+                "Subscribers": subscribers,
+            }
+        )
+    return {"NotificationsWithSubscribers": converted}
+
+
+REGION = "the region whose endpoint manages it (pulumi-aws 7's per-resource region), not a property"
+
+
 # ---------------------------------------------------------------------------- the table
 TYPES: dict[str, TypeMap] = {
     "aws:acm/certificate:Certificate": TypeMap(
@@ -429,6 +497,42 @@ TYPES: dict[str, TypeMap] = {
             "launchTemplate": _group_template,
             "tags": lambda tags: {"Tags": cfn_value(tags)},
         },
+    ),
+    "aws:budgets/budget:Budget": TypeMap(
+        "AWS::Budgets::Budget",
+        {
+            "name": _budget("BudgetName"),
+            "budgetType": _budget("BudgetType"),
+            "timeUnit": _budget("TimeUnit"),
+            "limitAmount": _budget_limit("Amount"),
+            "limitUnit": _budget_limit("Unit"),
+            "metrics": _budget_metrics,
+            "filterExpression": _budget_expression,
+            "notifications": _budget_notifications,
+            "tags": lambda value: {
+                "ResourceTags": [{"Key": k, "Value": v} for k, v in value.items()]
+            },
+        },
+    ),
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": TypeMap(
+        "AWS::Chatbot::SlackChannelConfiguration",
+        {
+            "configurationName": "ConfigurationName",
+            "iamRoleArn": "IamRoleArn",
+            "slackChannelId": "SlackChannelId",
+            "slackTeamId": "SlackWorkspaceId",
+            "snsTopicArns": "SnsTopicArns",
+            "guardrailPolicyArns": "GuardrailPolicies",
+            "loggingLevel": "LoggingLevel",
+            "userAuthorizationRequired": "UserRoleRequired",
+            "tags": "Tags",
+        },
+        {"region": REGION},
+    ),
+    "aws:cloudwatch/dashboard:Dashboard": TypeMap(
+        "AWS::CloudWatch::Dashboard",
+        {"dashboardName": "DashboardName", "dashboardBody": "DashboardBody"},
+        {"region": REGION},
     ),
     "aws:cloudwatch/logGroup:LogGroup": TypeMap(
         "AWS::Logs::LogGroup",
@@ -1058,6 +1162,25 @@ TYPES: dict[str, TypeMap] = {
             "fifoTopic": "FifoTopic",
             "contentBasedDeduplication": "ContentBasedDeduplication",
             "tags": "Tags",
+        },
+    ),
+    "aws:sns/topicSubscription:TopicSubscription": TypeMap(
+        "AWS::SNS::Subscription",
+        {
+            "topic": "TopicArn",
+            "protocol": "Protocol",
+            "endpoint": "Endpoint",
+            "rawMessageDelivery": "RawMessageDelivery",
+            "filterPolicy": json_doc("FilterPolicy"),
+            "filterPolicyScope": "FilterPolicyScope",
+            "deliveryPolicy": json_doc("DeliveryPolicy"),
+            "redrivePolicy": json_doc("RedrivePolicy"),
+            "subscriptionRoleArn": "SubscriptionRoleArn",
+        },
+        {
+            "endpointAutoConfirms": PROVIDER_ONLY + ": the endpoint confirms itself, so the "
+            "provider waits for the confirmation",
+            "confirmationTimeoutInMinutes": PROVIDER_ONLY,
         },
     ),
     "aws:sns/topicPolicy:TopicPolicy": TypeMap(

@@ -26,7 +26,9 @@ Handling = Literal["owned", "ignored"]
 
 _GIT_SHA_TAG = re.compile(r":[0-9a-f]{7,40}$")
 _MAJOR_MINOR = re.compile(r"^\d+\.\d+$")
-RELEASE_PARAMETER = re.compile(r"/release/image-tag$")
+# The release parameters the deploy workflow writes (infra/aws/release.py): the services'
+# tag and the migration task's.
+RELEASE_PARAMETER = re.compile(r"/release/(image|migration)-tag$")
 ANY_AWS = "aws:*"  # a row about every AWS resource that sets the property
 
 
@@ -191,7 +193,8 @@ ROWS: list[CloudManaged] = [
         "value",
         "the deploy workflow",
         "ignored",
-        "the release parameter is never a stack resource; the program only reads it",
+        "the release parameters (image and migration tag) are never stack resources; the "
+        "program only reads them",
         "infra/aws/release.py (the image contract)",
         _release_parameter_not_managed,
     ),

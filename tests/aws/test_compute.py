@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from infra.aws.alarms import AlarmTopics
 from infra.aws.ecs_cluster import EcsCluster, EcsClusterArgs, capacity_provider_strategy
 from infra.aws.fargate_service import (
     QUEUE_CONSUMER_ACTIONS,
@@ -25,6 +26,8 @@ from infra.config import ComputeConfig, IngestionConfig, LogsConfig, ServiceConf
 from offline.engine import RecordingMonitor, Registration, build
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"
+PAGING = "arn:aws:sns:us-east-1:123456789012:alarms-paging"
+TOPICS = AlarmTopics(paging=PAGING, notify=TOPIC)
 KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
 Q = "arn:aws:sqs:us-east-1:123456789012:"
 DB_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-AbCdEf"
@@ -63,7 +66,7 @@ def _service_args(settings: Mapping[str, Any] | None = None, **wiring: Any) -> F
         "repository_arn": "arn:aws:ecr:us-east-1:123456789012:repository/aevon-test/worker",
         "subnet_ids": ["subnet-a", "subnet-b"],
         "security_group_id": "sg-worker",
-        "alarm_topic_arn": TOPIC,
+        "alarm_topics": TOPICS,
         "environment": {"DB_HOST": "db.internal", "AEVON_SERVICE": "worker"},
         "secrets": {
             "DB_PASSWORD": f"{DB_SECRET}:password::",
@@ -276,7 +279,7 @@ def _alb(tls: TlsConfig | None) -> RecordingMonitor:
                 routes=ROUTES,
                 target_security_group_ids={Service.API: "sg-api", Service.WEB: "sg-web"},
                 tls=tls,
-                alarm_topic_arn=TOPIC,
+                alarm_topics=TOPICS,
             ),
         )
         return alb.url
@@ -348,7 +351,8 @@ def test_targets_admit_only_the_load_balancer_on_their_port() -> None:
 
 def test_alb_alarms_on_5xx_and_response_time() -> None:
     rec = _alb(None)
-    assert rec.named("public-5xx").input("alarmActions") == [TOPIC]
+    assert rec.named("public-5xx").input("alarmActions") == [PAGING], "a 5xx rate pages"
+    assert rec.named("public-response-time").input("alarmActions") == [TOPIC]
     assert rec.named("public-response-time").input("extendedStatistic") == "p95"
     (alb,) = rec.of_type("aws:lb/loadBalancer:LoadBalancer")
     assert alb.input("dropInvalidHeaderFields") is True
@@ -402,7 +406,7 @@ def _ingestion(authorization: str = "iam") -> RecordingMonitor:
                 inbound_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/inbound",
                 inbound_queue_arn=f"{Q}inbound",
                 fetch_queue_arn=f"{Q}fetch",
-                alarm_topic_arn=TOPIC,
+                alarm_topics=TOPICS,
             ),
         )
         return pulumi.Output.all(api.endpoint, api.function_name)
@@ -489,7 +493,7 @@ def test_target_groups_are_handed_out_once_a_listener_routes_to_them() -> None:
                 routes=ROUTES,
                 target_security_group_ids={Service.API: "sg-api", Service.WEB: "sg-web"},
                 tls=None,
-                alarm_topic_arn=TOPIC,
+                alarm_topics=TOPICS,
             ),
         )
         for service, route in ROUTES.items():

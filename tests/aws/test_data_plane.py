@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from infra.aws.alarms import AlarmTopic, AlarmTopicArgs
+from infra.aws.alarms import AlarmTopics
 from infra.aws.cache import RedisCache, RedisCacheArgs
 from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.kms import DataKey, DataKeyArgs
@@ -18,7 +18,6 @@ from infra.aws.placement import StorePlacement
 from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs, lifecycle_policy
 from infra.blueprint import QUEUES, QueueRole, Service
 from infra.config import (
-    AlarmsConfig,
     CacheConfig,
     DatabaseConfig,
     LogsConfig,
@@ -28,7 +27,9 @@ from infra.config import (
 from offline.engine import RecordingMonitor, build, component_harness
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/test"
-TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alarms"
+PAGING_ARN = "arn:aws:sns:us-east-1:123456789012:alarms-paging"
+NOTIFY_ARN = "arn:aws:sns:us-east-1:123456789012:alarms"
+TOPICS = AlarmTopics(paging=PAGING_ARN, notify=NOTIFY_ARN)
 # Plain values where a stack wires the Network's outputs: no VPC is built here.
 VPC_ID = "vpc-0a1b2c3d"
 ISOLATED_SUBNETS = ["subnet-iso-a", "subnet-iso-b", "subnet-iso-c"]
@@ -69,6 +70,7 @@ def _db_args(settings: Mapping[str, Any] | None = None, **wiring: Any) -> Aurora
     """Aurora's args: the database section (with `settings` changes) plus plain wiring."""
     values: dict[str, Any] = {
         "placement": _placement(),
+        "alarm_topics": TOPICS,
         "settings": DatabaseConfig.model_validate({**DATABASE, **(settings or {})}),
         "logs": LogsConfig(retention_days=30),
         "kms_key_arn": KEY_ARN,
@@ -246,6 +248,7 @@ def _cache(nodes: int, protect: bool = False) -> RecordingMonitor:
                 ),
                 logs=LogsConfig(retention_days=14),
                 placement=_placement(),
+                alarm_topics=TOPICS,
                 kms_key_arn=KEY_ARN if protect else None,
                 protect=protect,
             ),
@@ -327,7 +330,7 @@ def _pipeline(encryption: str = "sqs", high_throughput: bool = False) -> Recordi
                         "encryption": encryption,
                     }
                 ),
-                alarm_topic_arn=TOPIC_ARN,
+                alarm_topics=TOPICS,
                 kms_key_arn=KEY_ARN,
             ),
         )
@@ -394,18 +397,20 @@ def test_every_queue_is_encrypted_and_tls_only(encryption: str) -> None:
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_alarms_watch_dlq_depth_and_message_age_and_notify_the_topic() -> None:
+def test_alarms_watch_dlq_depth_and_message_age_dead_letters_page() -> None:
     rec = _pipeline()
     alarms = rec.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert len(alarms) == 2 * len(QueueRole)
     queue_names = {q.name: q.outputs["name"] for q in rec.of_type("aws:sqs/queue:Queue")}
     for alarm in alarms:
-        assert alarm.input("alarmActions") == [TOPIC_ARN]
         if alarm.name.endswith("-dlq-not-empty"):
             queue = alarm.name.removesuffix("-not-empty")
+            assert alarm.input("alarmActions") == [PAGING_ARN]
+            assert alarm.input("tags") == {"Severity": "paging"}
             assert alarm.input("metricName") == "ApproximateNumberOfMessagesVisible"
             assert alarm.input("threshold") == 0
         else:
+            assert alarm.input("alarmActions") == [NOTIFY_ARN]
             queue = alarm.name.removesuffix("-oldest-message")
             assert alarm.input("metricName") == "ApproximateAgeOfOldestMessage"
             assert alarm.input("threshold") == 600
@@ -416,7 +421,7 @@ def test_pipeline_kms_without_a_key_is_rejected() -> None:
     with pytest.raises(ValueError, match="encryption 'kms' needs kms_key_arn"):
         MessagePipelineArgs(
             settings=MessagingConfig.model_validate({"max_receive_count": 1, "encryption": "kms"}),
-            alarm_topic_arn=TOPIC_ARN,
+            alarm_topics=TOPICS,
         )
 
 
@@ -500,28 +505,6 @@ def test_data_key_rotates_and_scopes_its_service_principals() -> None:
     assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     assert "kms:*" not in json.dumps(alarms)
     assert "kms:*" not in json.dumps(logs)
-
-
-def test_alarm_topic_accepts_only_this_accounts_alarms_over_tls() -> None:
-    rec = build(
-        lambda: (
-            AlarmTopic(
-                "alarms",
-                AlarmTopicArgs(
-                    settings=AlarmsConfig(emails=["ops@aevon.dev"]), kms_key_arn=KEY_ARN
-                ),
-            ).topic_arn
-        )
-    )
-    (topic,) = rec.of_type("aws:sns/topic:Topic")
-    assert topic.input("kmsMasterKeyId") == KEY_ARN
-    (policy,) = rec.of_type("aws:sns/topicPolicy:TopicPolicy")
-    allow, deny = json.loads(policy.input("policy"))["Statement"]
-    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-    assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
-    assert deny["Effect"] == "Deny"
-    (subscription,) = rec.of_type("aws:sns/topicSubscription:TopicSubscription")
-    assert subscription.input("endpoint") == "ops@aevon.dev"
 
 
 def test_instances_wait_for_the_monitoring_role_policy(aurora: RecordingMonitor) -> None:

@@ -89,6 +89,11 @@ CASES: list[tuple[str, list[Registration], bool]] = [
     ),
     (
         "cloud-managed-ssm-parameter-value",
+        [fx("aws:ssm/parameter:Parameter", "p", {"name": "/aevon-dev/release/migration-tag"})],
+        True,
+    ),
+    (
+        "cloud-managed-ssm-parameter-value",
         [fx("aws:ssm/parameter:Parameter", "p", {"name": "/aevon-dev/feature-flags"})],
         False,
     ),

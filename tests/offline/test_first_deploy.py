@@ -168,9 +168,10 @@ def test_the_readmes_first_run_gives_exactly_the_printed_prerequisite_commands(
 
 
 def _any_stack(command: str) -> str:
-    """The README writes the one per-stack command (the release parameter) once, for
-    `<stack>`: a stack added later needs no README edit."""
-    return re.sub(r"/aevon-[a-z0-9-]+/release/", "/aevon-<stack>/release/", command)
+    """The README writes each per-stack command (the release parameters, the operator
+    values) once, for `<stack>`: a stack added later needs no README edit."""
+    command = re.sub(r"/aevon-[a-z0-9-]+/release/", "/aevon-<stack>/release/", command)
+    return re.sub(r"--stack [a-z0-9-]+ ", "--stack <stack> ", command)
 
 
 # ------------------------------------------------------------------ bootstrap's OIDC provider
@@ -497,3 +498,32 @@ def _no_runs(deployments: list[Deployment]) -> Simulation:
     """Order the deployments (bad input fails here) but run no program."""
     delivery_order(deployments)
     raise AssertionError("bad input must stop before any program runs")
+
+
+def test_issue15_prerequisites_name_what_slack_the_pager_and_billing_need(
+    first_deploys: dict[str, FirstDeploy],
+) -> None:
+    """The Slack workspace, the cost allocation tags, and each value an operator sets (a
+    Slack channel id, prod's pager URL, a DSN) are prerequisites with their commands."""
+    prod = {p.key.describe(): p for p in first_deploys["prod"].prerequisites}
+    account = ACCOUNTS["prod"][0]
+    assert f"Slack workspace aevon authorized in AWS Chatbot (account {account})" in prod
+    tags = prod[f"cost allocation tags Project, Environment active in account {account}"]
+    assert tags.commands == (
+        "aws ce update-cost-allocation-tags-status --cost-allocation-tags-status "
+        "TagKey=Project,Status=Active TagKey=Environment,Status=Active",
+    )
+    pager = prod["stack config aevon:pagerUrls.pagerduty of stack prod"]
+    assert pager.commands == (
+        "pulumi config set --secret --stack prod --path 'aevon:pagerUrls.pagerduty' "
+        "<INTEGRATION_URL>",
+    )
+    assert "stack config aevon:errorTrackingDsn of stack prod" in prod
+    assert f"SSM parameter /aevon-prod/release/migration-tag in {account}/us-east-1" in prod
+    dev = {p.key.describe() for p in first_deploys["dev"].prerequisites}
+    assert not any("pagerUrls" in d for d in dev), "dev pages nobody"
+    # A per-PR stack copies dev's config (`pulumi config cp`): dev's values, no new ones.
+    pr = {p.key.describe() for p in first_deploys[PR_STACK].prerequisites}
+    assert {d for d in pr if d.startswith("stack config")} == {
+        d for d in dev if d.startswith("stack config")
+    }

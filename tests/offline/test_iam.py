@@ -390,3 +390,73 @@ def test_conditions_the_evaluator_decides(
     condition: dict[str, Any], context: dict[str, str], expected: bool | None
 ) -> None:
     assert iam.condition_holds(condition, context) is expected
+
+
+# ------------------------------------------------------------------ issue 15: the release steps
+def _release_inventory(*statements: dict[str, Any]) -> Inventory:
+    """A stack exporting its migration task and release parameters (what scripts/release.py
+    reads), whose deploy role has `statements`."""
+    definition = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/aevon-test-migrations:3"
+    task = Registration.fixture(
+        "aws:ecs/taskDefinition:TaskDefinition", "migrations-task",
+        {"executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/aevon-test-migrations-execution",
+         "taskRoleArn": f"arn:aws:iam::{ACCOUNT}:role/aevon-test-migrations-task"},
+        outputs={"arn": definition},
+    )  # fmt: skip
+    inventory = _deploy_inventory([READ_SELF, *statements], None, invokes=())
+    inventory.registrations.append(task)
+    inventory.outputs |= {
+        "imageTagParameter": "/aevon-test/release/image-tag",
+        "migrationTagParameter": "/aevon-test/release/migration-tag",
+        "migrationTask": {"taskDefinition": definition, "cluster": "aevon-test-ecs",
+                          "logGroup": "/aevon-test/ecs/migrations"},
+    }  # fmt: skip
+    return inventory
+
+
+def _release_grants(**narrower: list[str]) -> list[dict[str, Any]]:
+    grants = {
+        "ssm": ["ssm:PutParameter"],
+        "ecs": ["ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask"],
+        "iam": ["iam:PassRole"],
+        "logs": ["logs:GetLogEvents"],
+    }
+    grants |= narrower
+    return [{"Effect": "Allow", "Action": actions, "Resource": "*"} for actions in grants.values()]
+
+
+def _release_findings(inventory: Inventory) -> list[str]:
+    """The grant findings of the release steps (the task definition's own handlers aside)."""
+    return [m for m in _findings(inventory, "iam-deploy-role-grants") if "scripts/release.py" in m]
+
+
+def test_the_release_steps_calls_must_be_granted() -> None:
+    assert _release_findings(_release_inventory(*_release_grants())) == []
+    found = _release_findings(
+        _release_inventory(*_release_grants(ecs=["ecs:DescribeTasks"], iam=[]))
+    )
+    assert any("ecs:RunTask on arn:aws:ecs:us-east-1:" in m for m in found), found
+    assert any("ecs:StopTask" in m for m in found), found
+    assert any(
+        "iam:PassRole on arn:aws:iam::123456789012:role/aevon-test-migrations-execution" in m
+        and "scripts/release.py runs the migration task" in m
+        for m in found
+    ), found
+
+
+def test_the_stacks_deploy_roles_may_run_their_release_steps(
+    inventories: dict[str, Inventory],
+) -> None:
+    for stack, inventory in inventories.items():
+        deploy = iam.deploy_role(inventory)
+        assert deploy is not None
+        calls = iam.release_calls(inventory, deploy.region, deploy.account)
+        assert {c.action for c in calls} == {
+            "ssm:PutParameter", "ecs:RunTask", "iam:PassRole", "ecs:DescribeTasks",
+            "ecs:StopTask", "logs:GetLogEvents",
+        }, stack  # fmt: skip
+        for call in calls:
+            assert (
+                deploy.grants.allows(call.action, call.resource, iam._context(call, deploy.region))
+                is None
+            ), (stack, call)

@@ -57,7 +57,7 @@ def test_every_mock_arn_matches_its_resource_types_template(
     for inv in _all(inventories, bootstrap):
         for r in inv.custom():
             row = mock_outputs.ROWS.get(r.type)
-            arn = r.outputs.get("arn")
+            arn = r.outputs.get(row.arn_output if row else "arn")
             if row is None or row.arn is None or not isinstance(arn, str):
                 continue
             service, resource = row.arn
