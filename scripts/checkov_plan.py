@@ -25,8 +25,9 @@ from pathlib import Path
 
 from infra.config import ConfigError
 from offline.engine import STACKS, run_stack
-from offline.scan import checkov, waivers
-from offline.scan.terraform_plan import Plan, convert
+from offline.scan import checkov
+from offline.scan.terraform_plan import Plan, UnmappedInputError, convert
+from policy import waivers
 
 
 def _findings(
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             judgement, counts, summary = scan(
                 stacks, args.out or Path(tmp), args.checkov, args.waivers
             )
-    except (waivers.WaiverFileError, checkov.CheckovError, ConfigError) as exc:
+    except (waivers.WaiverFileError, checkov.CheckovError, ConfigError, UnmappedInputError) as exc:
         print(f"checkov_plan: {exc}", file=sys.stderr)
         return 2
     if args.json:

@@ -292,6 +292,8 @@ class CiIdentity(pulumi.ComponentResource):
                             "rds.amazonaws.com",
                             "elasticloadbalancing.amazonaws.com",
                             "ecs.application-autoscaling.amazonaws.com",
+                            "backup.amazonaws.com",
+                            "wafv2.amazonaws.com",
                         ]
                     }
                 },
@@ -323,6 +325,57 @@ class CiIdentity(pulumi.ComponentResource):
                 "Effect": "Allow",
                 "Action": ["iam:ListRoles", "autoscaling:DescribeTags"],
                 "Resource": "*",
+            },
+            {
+                # The stack's own buckets (the load balancer's access logs), by name prefix.
+                "Sid": "TheStacksBuckets",
+                "Effect": "Allow",
+                "Action": ["s3:*"],
+                "Resource": [f"arn:aws:s3:::{prefix}-*", f"arn:aws:s3:::{prefix}-*/*"],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            },
+            {
+                # The stack's web ACL, the AWS managed rule groups it references, and the
+                # stack's load balancer it is associated with.
+                "Sid": "TheStacksWebAcl",
+                "Effect": "Allow",
+                "Action": ["wafv2:*"],
+                "Resource": [
+                    pulumi.Output.format(
+                        "arn:aws:wafv2:{0}:{1}:regional/webacl/{2}-*/*", region, account, prefix
+                    ),
+                    pulumi.Output.format(
+                        "arn:aws:wafv2:{0}:{1}:regional/managedruleset/*/*", region, account
+                    ),
+                    pulumi.Output.format(
+                        "arn:aws:elasticloadbalancing:{0}:{1}:loadbalancer/app/{2}-*/*",
+                        region,
+                        account,
+                        prefix,
+                    ),
+                ],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            },
+            {
+                # The stack's backup vault by name; plans have generated ids (no prefix).
+                "Sid": "TheStacksBackups",
+                "Effect": "Allow",
+                "Action": ["backup:*"],
+                "Resource": [
+                    pulumi.Output.format(
+                        "arn:aws:backup:{0}:{1}:backup-vault:{2}-*", region, account, prefix
+                    ),
+                    pulumi.Output.format("arn:aws:backup:{0}:{1}:backup-plan:*", region, account),
+                ],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+            },
+            {
+                # Creating a vault mounts its storage; the action takes only "*".
+                "Sid": "BackupVaultStorage",
+                "Effect": "Allow",
+                "Action": ["backup-storage:MountCapsule"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
             },
             {
                 "Sid": "PulumiStateBucket",

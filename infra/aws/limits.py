@@ -50,3 +50,17 @@ ELASTICACHE_TLS_AUTH_VERSIONS: dict[str, tuple[str, ...]] = {
 # The longest SQS keeps a message (seconds; 14 days).
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
 SQS_MAX_RETENTION_SECONDS = 14 * 24 * 3600
+
+# AWS WAF rate-based rule: requests per aggregation key (here a client IP) in the
+# evaluation window (5 minutes by default) before the rule acts.
+# https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html
+WAF_RATE_LIMIT = (10, 2_000_000_000)
+
+# AWS Backup rule lifecycle: DeleteAfterDays is at least 1 (no upper limit in the API;
+# this program takes at most 100 years).
+# https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html
+BACKUP_RETENTION_DAYS = (1, 36_500)
+
+# Secrets Manager rotation schedule: AutomaticallyAfterDays 1-1000.
+# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html
+SECRET_ROTATION_DAYS = (1, 1000)

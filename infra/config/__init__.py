@@ -54,6 +54,7 @@ from infra.config.platforms import (
     VercelConfig,
     VercelTarget,
 )
+from infra.config.security import AccessLogsConfig, BackupConfig, SecurityConfig, WafConfig
 from infra.config.stack import (
     AlarmsConfig,
     EncryptionConfig,
@@ -65,9 +66,11 @@ from infra.config.stack import (
 __all__ = [
     "PROJECT_NAMESPACE",
     "SECRET_KEYS",
+    "AccessLogsConfig",
     "AlarmsConfig",
     "ApiAuthorization",
     "AuthorizedNetwork",
+    "BackupConfig",
     "CacheConfig",
     "CacheEngine",
     "CiConfig",
@@ -94,12 +97,14 @@ __all__ = [
     "RegistryConfig",
     "RetentionDays",
     "Reviewers",
+    "SecurityConfig",
     "ServiceConfig",
     "StackConfig",
     "TagsConfig",
     "TlsConfig",
     "VercelConfig",
     "VercelTarget",
+    "WafConfig",
     "load",
     "parse",
 ]

@@ -24,6 +24,7 @@ from infra.config.delivery import CiConfig, GithubConfig
 from infra.config.ingestion import IngestionConfig
 from infra.config.network import NetworkConfig
 from infra.config.platforms import GcpConfig, VercelConfig
+from infra.config.security import SecurityConfig
 
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -95,6 +96,7 @@ class StackConfig(_Model):
     ci: CiConfig
     gcp: GcpConfig
     vercel: VercelConfig
+    security: SecurityConfig
 
     @model_validator(mode="after")
     def _protected_stacks_keep_their_data(self) -> StackConfig:
@@ -129,6 +131,30 @@ class StackConfig(_Model):
             raise ValueError(
                 "messaging.encryption 'kms' needs encryption.customerManagedKey: true "
                 "(the queues use the stack's key)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _security_baseline(self) -> StackConfig:
+        # A protected stack is a production-shaped one: firewall and backup plan are on.
+        if self.protect_stateful_resources:
+            missing = [
+                key
+                for key, on in (
+                    ("security.waf.enabled: true", self.security.waf.enabled),
+                    ("security.backup.enabled: true", self.security.backup.enabled),
+                )
+                if not on
+            ]
+            if missing:
+                raise ValueError(
+                    "protectStatefulResources is true, so the stack also needs "
+                    + ", ".join(missing)
+                )
+        if self.security.backup.enabled and not self.encryption.customer_managed_key:
+            raise ValueError(
+                "security.backup.enabled needs encryption.customerManagedKey: true (the backup "
+                "vault is encrypted with the stack's key)"
             )
         return self
 

@@ -434,6 +434,9 @@ LOOKUP_CALLS: dict[str, tuple[Lookup | None, str]] = {
         None, f"{_TF} internal/service/meta/partition_data_source.go: no API call"),
     "aws:iam/getPolicyDocument:getPolicyDocument": (
         None, f"{_TF} internal/service/iam/policy_document_data_source.go: rendered locally"),
+    "aws:elb/getServiceAccount:getServiceAccount": (
+        None, f"{_TF} internal/service/elb/service_account_data_source.go: a table of the "
+        "Elastic Load Balancing account per region, no API call"),
 }  # fmt: skip
 
 
@@ -504,6 +507,41 @@ NOT_NEEDED: dict[tuple[str, str], tuple[str, Callable[[Registration], bool]]] = 
         lambda r: r.input("vpcEndpointType") in ("ServiceNetwork", "Resource")),
     ("AWS::EC2::VPCEndpoint", "vpce:AllowMultiRegion"): (
         "a cross-region endpoint (ServiceRegion)", _input_set("serviceRegion")),
+    ("AWS::S3::Bucket", "s3tables:*"): (
+        "an S3 metadata table configuration (MetadataTableConfiguration)",
+        _input_set("metadataTableConfiguration")),
+    **{
+        ("AWS::S3::Bucket", f"s3:{action}"): (
+            "tagging S3 access grants and Storage Lens groups, the only resources this "
+            "action takes (a bucket's tags go through PutBucketTagging)", lambda r: False)
+        for action in ("TagResource", "UntagResource", "ListTagsForResource")
+    },
+    ("AWS::S3::Bucket", "iam:PassRole"): (
+        "replication (the ReplicationConfiguration's role)",
+        _input_set("replicationConfiguration")),
+    ("AWS::WAFv2::WebACL", "payments:*"): (
+        "a monetization configuration (MonetizationConfig)", _input_set("monetizationConfig")),
+    ("AWS::WAFv2::WebACLAssociation", "wafv2:*PermissionPolicy"): (
+        "a permission policy sharing the web ACL with other accounts", lambda r: False),
+    **{
+        ("AWS::WAFv2::WebACLAssociation", f"{service}:*"): (
+            f"protecting a resource of {service} (the association names {arn_service})",
+            _inputs_mention(f":{arn_service}:"))
+        for service, arn_service in (
+            ("apigateway", "apigateway"), ("appsync", "appsync"), ("cognito-idp", "cognito-idp"),
+            ("apprunner", "apprunner"), ("amplify", "amplify"), ("ec2", "ec2"),
+            ("bedrock-agentcore", "bedrock-agentcore"))
+    },
+    ("AWS::WAFv2::LoggingConfiguration", "firehose:*"): (
+        "logging to Kinesis Data Firehose", _inputs_mention(":firehose:")),
+    ("AWS::WAFv2::LoggingConfiguration", "s3:*"): (
+        "logging to an S3 bucket", _inputs_mention("arn:aws:s3:::")),
+    ("AWS::Backup::BackupVault", "backup:PutBackupVaultLockConfiguration"): (
+        "a vault lock (LockConfiguration)", _input_set("lockConfiguration")),
+    ("AWS::Backup::BackupVault", "backup:PutBackupVaultNotifications"): (
+        "vault notifications (Notifications)", _input_set("notifications")),
+    ("AWS::Backup::BackupVault", "backup:PutBackupVaultAccessPolicy"): (
+        "a vault access policy (AccessPolicy)", _input_set("accessPolicy")),
 }  # fmt: skip
 
 

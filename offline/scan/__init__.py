@@ -9,8 +9,9 @@ Checkov's findings against the one reviewed waiver file:
 - `terraform_types`: the reviewed table from each Pulumi type token to its
   Terraform resource type and each input to its Terraform attribute;
 - `terraform_plan`: an `Inventory` (`offline.engine`) as a plan document;
-- `waivers`: `security-waivers.yaml`, loaded and validated, and the matching of
-  findings against it (a finding no entry covers, an entry nothing matches);
+- `policy.waivers` (shared with the policy pack): `security-waivers.yaml`, loaded
+  and validated, and the matching of findings against it (a finding no entry
+  covers, an entry nothing matches);
 - `checkov`: running Checkov (from its own locked environment, `tools/checkov/`:
   its pins conflict with Pulumi's) over the plans and reading its findings.
 

@@ -410,7 +410,7 @@ TYPES: dict[str, TfType] = {
         "privateClusterConfig masterAuthorizedNetworksConfig controlPlaneEndpointsConfig "
         "workloadIdentityConfig releaseChannel datapathProvider enableShieldedNodes "
         "deletionProtection removeDefaultNodePool initialNodeCount resourceLabels "
-        "enableIntranodeVisibility binaryAuthorization clusterAutoscaling project",
+        "enableIntranodeVisibility binaryAuthorization clusterAutoscaling masterAuth project",
     ),
     "gcp:container/nodePool:NodePool": tf(
         "google_container_node_pool",

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from offline.engine import STACKS
-from offline.scan import checkov, waivers
-from offline.scan.waivers import Finding, WaiverFileError
+from offline.scan import checkov
+from policy import waivers
+from policy.waivers import Finding, WaiverFileError
 from scripts import checkov_plan
 
 REASON = "automatic minor upgrades would move the version past config"

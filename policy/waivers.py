@@ -1,5 +1,9 @@
 """The one reviewed waiver file (`security-waivers.yaml`), and findings judged against it.
 
+Shared by the Checkov scan (`scripts/checkov_plan.py`) and the policy pack, which
+skips a rule on a resource a waiver covers for one of the Checkov ids the rule
+cites: one file decides the exceptions for both.
+
 Each entry accepts Checkov findings of the listed rule ids on the listed stacks'
 resources (Pulumi logical names, `fnmatch` globs), and says why (`reason`) and
 who accepted it on what grounds (`accepted`):
@@ -28,9 +32,7 @@ from typing import Any
 
 import yaml
 
-from offline.engine import ROOT
-
-WAIVER_FILE = ROOT / "security-waivers.yaml"
+WAIVER_FILE = Path(__file__).resolve().parents[1] / "security-waivers.yaml"
 _CHECK_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 _FIELDS = ("checks", "stacks", "resources", "reason", "accepted")
 _MIN_TEXT = 20  # a reason or an acceptance is a sentence, not a word
@@ -95,11 +97,13 @@ def _strings(value: Any, *, where: str, key: str, allowed: str) -> tuple[str, ..
     return tuple(value)
 
 
-def parse(document: Any, *, known_stacks: Sequence[str], path: Path = WAIVER_FILE) -> list[Waiver]:
+def parse(
+    document: Any, *, known_stacks: Sequence[str] | None, path: Path = WAIVER_FILE
+) -> list[Waiver]:
     """The waivers of a loaded waiver file, validated (see the module docstring).
 
-    Raises WaiverFileError naming the file, the entry, the key, the value and what
-    is allowed.
+    `known_stacks`: the stacks an entry may name (None: any). Raises WaiverFileError
+    naming the file, the entry, the key, the value and what is allowed.
     """
     name = path.name
     if not isinstance(document, dict) or set(document) != {"waivers"}:
@@ -134,12 +138,13 @@ def parse(document: Any, *, known_stacks: Sequence[str], path: Path = WAIVER_FIL
             entry["stacks"],
             where=where,
             key="stacks",
-            allowed=f"a list of stacks ({', '.join(known_stacks)})",
+            allowed=f"a list of stacks ({', '.join(known_stacks or ['dev'])})",
         )
-        strange = [s for s in stacks if s not in known_stacks]
+        strange = [s for s in stacks if known_stacks is not None and s not in known_stacks]
         if strange:
             raise WaiverFileError(
-                f"{where}: stacks = {strange[0]!r}: not a stack; stacks: {', '.join(known_stacks)}"
+                f"{where}: stacks = {strange[0]!r}: not a stack; stacks: "
+                + ", ".join(known_stacks or [])
             )
         resources = _strings(
             entry["resources"],
@@ -160,7 +165,7 @@ def parse(document: Any, *, known_stacks: Sequence[str], path: Path = WAIVER_FIL
     return waivers
 
 
-def load(path: Path = WAIVER_FILE, *, known_stacks: Sequence[str]) -> list[Waiver]:
+def load(path: Path = WAIVER_FILE, *, known_stacks: Sequence[str] | None) -> list[Waiver]:
     """Read and validate the waiver file. Raises WaiverFileError (also for broken YAML)."""
     try:
         document = yaml.safe_load(path.read_text())
@@ -200,3 +205,18 @@ def judge(
         if stack in stacks and (w.index, check, stack) not in used
     ]
     return Judgement(waived, unwaived, stale)
+
+
+def covering(
+    waivers: Sequence[Waiver], checks: Iterable[str], stack: str, name: str
+) -> Waiver | None:
+    """The first waiver that accepts any of `checks` on resource `name` of `stack`."""
+    wanted = set(checks)
+    for w in waivers:
+        if (
+            wanted & set(w.checks)
+            and stack in w.stacks
+            and any(fnmatch.fnmatchcase(name, glob) for glob in w.resources)
+        ):
+            return w
+    return None
