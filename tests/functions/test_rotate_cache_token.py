@@ -44,6 +44,7 @@ class Stubs:
     ecs: Stubber
     clients: handler.Clients
     sleeps: list[float]
+    calls: list[str]  # every API call, across the three clients, in the order made
 
     def clock(self, deadline: float = 10_000) -> Clock:
         now = [0.0]
@@ -67,14 +68,25 @@ def stubs() -> Iterator[Stubs]:
         )
 
     clients = handler.Clients(client("secretsmanager"), client("elasticache"), client("ecs"))
+    calls: list[str] = []
+    for c in (clients.secrets, clients.elasticache, clients.ecs):
+        c.meta.events.register(
+            "provide-client-params.*.*",
+            lambda model, params, **_: calls.append(_label(model, params)),
+        )
     secrets, elasticache, ecs = (Stubber(c) for c in (clients.secrets, clients.elasticache,
                                                       clients.ecs))  # fmt: skip
     stubbers = [secrets, elasticache, ecs]
     for s in stubbers:
         s.activate()
-    yield Stubs(secrets, elasticache, ecs, clients, [])
+    yield Stubs(secrets, elasticache, ecs, clients, [], calls)
     for s in stubbers:
         s.deactivate()
+
+
+def _label(model: Any, params: dict[str, Any]) -> str:
+    strategy = params.get("AuthTokenUpdateStrategy")
+    return f"{model.name}:{strategy}" if strategy else model.name
 
 
 def _event(step: str, token: str = NEW) -> dict[str, str]:
@@ -306,6 +318,14 @@ def test_finish_moves_current_redeploys_the_clients_then_sets_the_new_token(
     _run(stubs, "finishSecret")
     stubs.done()
     assert stubs.sleeps == [15, 15, 15], "polled the rollouts twice and the group once"
+    calls = stubs.calls
+    last_rollout_check = max(i for i, c in enumerate(calls) if c == "DescribeServices")
+    assert calls.index("ModifyReplicationGroup:SET") > last_rollout_check, (
+        "the old token goes only after every client runs on the new one"
+    )
+    assert calls.index("UpdateSecretVersionStage") < calls.index("UpdateService"), (
+        "the clients restart after AWSCURRENT moved, so they read the new token"
+    )
 
 
 def test_a_failed_rollout_stops_before_set_and_a_retry_finishes_it(stubs: Stubs) -> None:
@@ -328,6 +348,7 @@ def test_a_failed_rollout_stops_before_set_and_a_retry_finishes_it(stubs: Stubs)
     _tag(stubs, SINGLE)
     _run(stubs, "finishSecret")
     stubs.done()
+    assert "ModifyReplicationGroup:SET" not in stubs.calls[: stubs.calls.index("DescribeServices")]
 
 
 def test_finish_of_a_finished_rotation_does_nothing(stubs: Stubs) -> None:
