@@ -3,7 +3,18 @@
 import pulumi
 
 from infra import blueprint, config, providers
-from infra.aws import ci_identity, dns, error_tracking, kms, release, vercel_access
+from infra.aws import (
+    backup,
+    cache_rotation,
+    ci_identity,
+    dns,
+    error_tracking,
+    kms,
+    release,
+    vercel_access,
+    web_firewall,
+)
+from infra.aws.access_logs import AccessLogBucket, AccessLogBucketArgs
 from infra.aws.alarms import AlarmRouting, AlarmRoutingArgs
 from infra.aws.app_services import AppServices, AppServicesArgs
 from infra.aws.budget import StackBudget, StackBudgetArgs
@@ -117,6 +128,12 @@ cluster = EcsCluster(
     opts=aws_opts,
 )
 
+access_logs = AccessLogBucket(
+    "public-logs",
+    AccessLogBucketArgs(settings=cfg.security.access_logs, protect=protect),
+    opts=aws_opts,
+)
+
 load_balancer = PublicLoadBalancer(
     "public",
     PublicLoadBalancerArgs(
@@ -125,9 +142,29 @@ load_balancer = PublicLoadBalancer(
         routes=blueprint.ROUTES,
         target_security_group_ids=workloads.ids,
         tls=cfg.compute.tls,
+        access_logs_bucket=access_logs.bucket_name,
         alarm_topics=alarms.topics,
         protect=protect,
     ),
+    opts=aws_opts,
+)
+
+firewall = web_firewall.build_if_enabled(
+    "public-waf",
+    cfg.security.waf,
+    logs=cfg.logs,
+    resource_arn=load_balancer.arn,
+    kms_key_arn=kms_key_arn,
+    protect=protect,
+    opts=aws_opts,
+)
+
+database_backup = backup.build_if_enabled(
+    "database-backup",
+    cfg.security.backup,
+    resource_arns=[database.cluster_arn],
+    kms_key_arn=kms_key_arn,
+    protect=protect,
     opts=aws_opts,
 )
 
@@ -179,6 +216,23 @@ migration = MigrationTask(
     opts=aws_opts,
 )
 
+cache_token_rotation = cache_rotation.build(
+    "cache-rotation",
+    rotation_days=cfg.cache.auth_rotation_days,
+    logs=cfg.logs,
+    secret_arn=cache.auth_secret_arn,
+    replication_group_id=cache.replication_group_id,
+    replication_group_arn=cache.replication_group_arn,
+    cluster_name=cluster.cluster_name,
+    clients=cfg.cache.clients,
+    service_names=services.service_names,
+    service_arns=services.service_arns,
+    alarm_topics=alarms.topics,
+    kms_key_arn=kms_key_arn,
+    protect=protect,
+    opts=aws_opts,
+)
+
 ingestion = IngestionApi(
     "ingest",
     IngestionApiArgs(
@@ -212,7 +266,10 @@ dashboard = StackDashboard(
             database=database.cluster_identifier,
             database_instances=cfg.database.instances,
             cache_nodes=cache.member_cluster_ids,
-            functions={blueprint.INGEST.label: ingestion.function_name},
+            functions={
+                blueprint.INGEST.label: ingestion.function_name,
+                "cache-rotation": cache_token_rotation.function_name,
+            },
         )
     ),
     opts=aws_opts,
@@ -236,8 +293,8 @@ ci = ci_identity.CiIdentity(
 
 gcp_provider = providers.gcp_provider(cfg)
 project_apis = gcp_apis.build_if_enabled("gcp-apis", cfg.gcp, gcp_provider)
-gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider, project_apis)
-gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider, project_apis)
+gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider, project_apis, protect=protect)
+gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider, project_apis, gke_platform)
 
 frontend = vercel_frontend.build_if_managed(
     "frontend",

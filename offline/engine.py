@@ -45,6 +45,17 @@ PROJECT = "aevon"
 STACKS = stack_names()  # every Pulumi.<stack>.yaml, by name
 ACCOUNT_ID = mock_outputs.ACCOUNT_ID
 DEFAULT_REGION = mock_outputs.DEFAULT_REGION
+# The Elastic Load Balancing account per region, as hashicorp/terraform-provider-aws
+# internal/service/elb/service_account_data_source.go and the ALB guide ("Enable access
+# logs", regions available before August 2022) list them.
+ELB_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "eu-west-1": "156460612806",
+    "eu-central-1": "054676820928",
+}
 # Stand-in for `secure:` values, which only the real secrets provider can decrypt.
 TEST_SECRET_VALUE = "test-secret-value-not-real"
 
@@ -364,6 +375,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
             }
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:elb/getServiceAccount:getServiceAccount":
+            # The provider's table of Elastic Load Balancing accounts per region (no API
+            # call); the same accounts as the ALB guide's access-log bucket policy.
+            elb_account = ELB_ACCOUNTS.get(region)
+            if elb_account is None:
+                raise NotImplementedError(f"no Elastic Load Balancing account for {region}")
+            return {"id": elb_account, "arn": f"arn:aws:iam::{elb_account}:root", "region": region}
         if token == "aws:ssm/getParameter:getParameter":
             # The release parameter the deploy workflow writes: a git SHA. pulumi-aws 7
             # always marks `value` secret (whatever the parameter's type); `insecureValue`

@@ -347,6 +347,21 @@ AWS: dict[str, Row] = {
         name_input="dashboardName",
         arn_output="dashboardArn",
     ),
+    # AWS Backup: a vault's id is its name; a plan's and a selection's are generated UUIDs.
+    "aws:backup/plan:Plan": Row(
+        id="{uuid}",
+        outputs={
+            "arn": _regional("backup", "backup-plan:{id}"),
+            "version": lambda c: c.alnum(40, "version"),
+        },
+        arn=("backup", "backupPlan"),
+    ),
+    "aws:backup/selection:Selection": Row(id=lambda c: c.uuid("selection")),
+    "aws:backup/vault:Vault": Row(
+        id="{name}",
+        outputs={"arn": _regional("backup", "backup-vault:{name}"), "recoveryPoints": 0},
+        arn=("backup", "backupVault"),
+    ),
     "aws:cloudwatch/logGroup:LogGroup": Row(
         id="{name}",
         outputs={"arn": _regional("logs", "log-group:{name}")},
@@ -722,6 +737,9 @@ AWS: dict[str, Row] = {
         outputs={"arn": "{id}"},
         arn=("secretsmanager", "Secret"),
     ),
+    "aws:secretsmanager/secretRotation:SecretRotation": Row(
+        id="{inputs[secretId]}", outputs={"rotationEnabled": True}, name_input=None
+    ),
     "aws:secretsmanager/secretVersion:SecretVersion": Row(
         id=lambda c: f"{c.input('secretId')}|{c.uuid('version')}",
         outputs={
@@ -758,9 +776,76 @@ AWS: dict[str, Row] = {
     ),
     "aws:sqs/queuePolicy:QueuePolicy": Row(id="{inputs[queueUrl]}", name_input=None),
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": Row(id="{inputs[queueUrl]}", name_input=None),
+    # WAF (regional scope): the ACL's id is a UUID; its ARN names scope, name and id.
+    "aws:wafv2/webAcl:WebAcl": Row(
+        id="{uuid}",
+        outputs={
+            "arn": lambda c: (
+                f"arn:aws:wafv2:{c.region}:{c.account}:regional/webacl/{c.name}/{c.uuid()}"
+            ),
+            "capacity": 1300,
+            "lockToken": lambda c: c.uuid("lock"),
+        },
+        arn=("wafv2", "webacl"),
+    ),
+    # The association's import id: `<web ACL ARN>,<resource ARN>`.
+    "aws:wafv2/webAclAssociation:WebAclAssociation": Row(
+        id="{inputs[webAclArn]},{inputs[resourceArn]}", name_input=None
+    ),
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": Row(
+        id="{inputs[resourceArn]}", name_input=None
+    ),
 }
 
+
+def _service_agent(ctx: Context) -> str:
+    """A Google service agent (`service-<project number>@gcp-sa-<service>.iam...`)."""
+    service = str(ctx.input("service", "")).removesuffix(".googleapis.com")
+    return f"service-{ctx.project_number}@gcp-sa-{service}.iam.gserviceaccount.com"
+
+
 GCP: dict[str, Row] = {
+    # google_binary_authorization_policy: one per project, its id is `projects/<project>`.
+    "gcp:binaryauthorization/policy:Policy": Row(
+        id=lambda c: f"projects/{_gcp_project(c)}", name_input=None
+    ),
+    "gcp:compute/firewall:Firewall": Row(
+        id=lambda c: f"projects/{_gcp_project(c)}/global/firewalls/{c.name}",
+        outputs={
+            "name": "{name}",
+            "selfLink": lambda c: (
+                f"https://www.googleapis.com/compute/v1/projects/"
+                f"{_gcp_project(c)}/global/firewalls/{c.name}"
+            ),
+        },
+    ),
+    "gcp:kms/keyRing:KeyRing": Row(
+        id=lambda c: f"projects/{_gcp_project(c)}/locations/{_gcp_location(c)}/keyRings/{c.name}",
+        outputs={"name": "{name}"},
+    ),
+    "gcp:kms/cryptoKey:CryptoKey": Row(
+        id=lambda c: f"{c.input('keyRing')}/cryptoKeys/{c.name}",
+        outputs={"name": "{name}", "primaries": lambda c: [{"name": "1", "state": "ENABLED"}]},
+    ),
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": Row(
+        id="{inputs[cryptoKeyId]}/{inputs[role]}/{inputs[member]}",
+        outputs={"etag": lambda c: "BwY" + c.alnum(9)},
+        name_input=None,
+    ),
+    "gcp:projects/iAMCustomRole:IAMCustomRole": Row(
+        id=lambda c: f"projects/{c.input('project') or c.project}/roles/{c.input('roleId')}",
+        outputs={"name": "{id}", "deleted": False},
+        name_input="roleId",
+    ),
+    # google_project_service_identity: the service agent of one Google API.
+    "gcp:projects/serviceIdentity:ServiceIdentity": Row(
+        id=lambda c: f"projects/{_gcp_project(c)}/services/{c.input('service')}",
+        outputs={
+            "email": _service_agent,
+            "member": lambda c: f"serviceAccount:{_service_agent(c)}",
+        },
+        name_input=None,
+    ),
     "gcp:artifactregistry/repository:Repository": Row(
         id=lambda c: (
             f"projects/{_gcp_project(c)}/locations/{_gcp_location(c)}/repositories/{c.name}"

@@ -403,6 +403,8 @@ LOOKUPS: dict[str, LookupKey | None] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": FACT,
     "aws:index/getPartition:getPartition": FACT,
     "aws:iam/getPolicyDocument:getPolicyDocument": FACT,  # rendered locally, reads nothing
+    # The Elastic Load Balancing account of the region: the provider's table, in every account.
+    "aws:elb/getServiceAccount:getServiceAccount": FACT,
     "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": _oidc_lookup,
     "aws:ssm/getParameter:getParameter": lambda a, w: ObjectKey(
         "aws-ssm-parameter", _account_region(w), str(a.get("name"))

@@ -14,7 +14,17 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policy.rules import RULES, STACK_RULES, Rule, StackRule, Subject, is_protected, provider_tags
+from policy.rules import (
+    RULES,
+    STACK_RULES,
+    Rule,
+    StackRule,
+    Subject,
+    is_protected,
+    provider_tags,
+    repository_waivers,
+    waived,
+)
 
 LEVELS = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY}
 
@@ -41,6 +51,8 @@ def _subject(resource: Any, provider_props: Any) -> Subject:
 
 def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if waived(rule, args.urn, repository_waivers()):
+            return  # security-waivers.yaml accepts it, with its reason
         provider = args.provider.props if args.provider is not None else None
         for message in rule.violations(_subject(args, provider)):
             report_violation(f"[{rule.severity}] {message}", None)
@@ -60,7 +72,8 @@ def _stack_policy(rule: StackRule) -> StackValidationPolicy:
             for r in args.resources
         ]
         for urn, message in rule.violations(subjects):
-            report_violation(f"[{rule.severity}] {message}", urn)
+            if not waived(rule, urn, repository_waivers()):
+                report_violation(f"[{rule.severity}] {message}", urn)
 
     return StackValidationPolicy(
         name=rule.name,

@@ -12,19 +12,27 @@ Production rules apply where the stack's own config asks for protection: the
 program tags every resource `Protection: protected` when
 `protectStatefulResources` is true (the provider's default tags), and those rules
 read that tag from the resource's provider. They never look at the stack's name.
+
+Exceptions live in one reviewed file, `security-waivers.yaml` (`policy.waivers`),
+which the Checkov scan reads too: a rule is not applied to a resource that a
+waiver of its stack covers for one of the Checkov ids the rule cites.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from policy import waivers as waiver_file
 
 Severity = Literal["low", "medium", "high", "critical"]
 Enforcement = Literal["advisory", "mandatory"]
 
 REQUIRED_TAGS = ("Project", "Environment", "ManagedBy", "Owner", "CostCenter")
+_CHECK_ID = re.compile(r"CKV2?_[A-Z]+_\d+")
 WORLD = ("0.0.0.0/0", "::/0")
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 
@@ -58,6 +66,11 @@ class Rule:
     check: Callable[[Subject], Iterable[str]]
     protected_only: bool = False
 
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The Checkov ids the rule mirrors (cited in its description)."""
+        return tuple(_CHECK_ID.findall(self.description))
+
     def violations(self, subject: Subject) -> list[str]:
         if subject.type not in self.resource_types:
             return []
@@ -74,6 +87,10 @@ class StackRule:
     enforcement: Enforcement
     check: Callable[[Sequence[Subject]], Iterable[tuple[str, str]]]  # (urn, message)
     protected_only: bool = False
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return tuple(_CHECK_ID.findall(self.description))
 
     def violations(self, subjects: Sequence[Subject]) -> list[tuple[str, str]]:
         if self.protected_only and not any(s.protected_stack for s in subjects):
@@ -338,6 +355,103 @@ def _github_production_reviewers(s: Subject) -> Iterable[str]:
         yield "production reviewers must not approve their own deployments (preventSelfReview)"
 
 
+# ----------------------------------------------------------------- edge, backups, secrets
+def _depends_on(subject: Subject, key: str, target: Subject) -> bool:
+    return target.urn in subject.dependencies.get(key, ())
+
+
+def _alb_waf(subjects: Sequence[Subject]) -> Iterable[tuple[str, str]]:
+    associations = [
+        s for s in subjects if s.type == "aws:wafv2/webAclAssociation:WebAclAssociation"
+    ]
+    for s in subjects:
+        if s.type != "aws:lb/loadBalancer:LoadBalancer" or s.get("internal") is True:
+            continue
+        if s.get("loadBalancerType", "application") != "application":
+            continue
+        if not any(_depends_on(a, "resourceArn", s) for a in associations):
+            yield s.urn, "an internet-facing load balancer needs an AWS WAF web ACL association"
+
+
+def _alb_access_logs(s: Subject) -> Iterable[str]:
+    logs = s.get("accessLogs") or {}
+    if logs.get("enabled") is not True or not logs.get("bucket"):
+        yield "the load balancer must write access logs to a bucket (accessLogs.enabled)"
+
+
+def _database_backup_plan(subjects: Sequence[Subject]) -> Iterable[tuple[str, str]]:
+    selections = [s for s in subjects if s.type == "aws:backup/selection:Selection"]
+    for s in subjects:
+        if s.type == "aws:rds/cluster:Cluster" and not any(
+            _depends_on(sel, "resources", s) for sel in selections
+        ):
+            yield s.urn, "the database cluster is in no AWS Backup plan (backup selection)"
+
+
+def _secret_rotation(subjects: Sequence[Subject]) -> Iterable[tuple[str, str]]:
+    rotations = [
+        s for s in subjects if s.type == "aws:secretsmanager/secretRotation:SecretRotation"
+    ]
+    for s in subjects:
+        if s.type == "aws:secretsmanager/secret:Secret" and not any(
+            _depends_on(r, "secretId", s) for r in rotations
+        ):
+            yield s.urn, "the secret is never rotated (no rotation schedule names it)"
+
+
+# ----------------------------------------------------------------- Google Cloud IAM
+IMPERSONATION_ROLES = frozenset(
+    {
+        "roles/owner",
+        "roles/editor",
+        "roles/iam.securityAdmin",
+        "roles/iam.serviceAccountAdmin",
+        "roles/iam.serviceAccountKeyAdmin",
+        "roles/iam.serviceAccountUser",
+        "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.workloadIdentityUser",
+    }
+)
+BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+_ADMIN_ROLE = re.compile(r"(admin|Admin|owner|editor)")
+
+
+def _gcp_no_impersonation(s: Subject) -> Iterable[str]:
+    if s.get("role") in IMPERSONATION_ROLES:
+        yield (
+            f"{s.get('role')} on the whole project lets its holder act as (or manage) every "
+            "service account of the project; grant it on the one account that needs it"
+        )
+
+
+def _gcp_no_admin_service_accounts(s: Subject) -> Iterable[str]:
+    role = str(s.get("role") or "")
+    service_account = str(s.get("member") or "").startswith("serviceAccount:")
+    if service_account and role.startswith("roles/") and _ADMIN_ROLE.search(role[6:]):
+        yield f"service account holds {role} on the project; grant what it calls instead"
+
+
+def _gcp_no_basic_roles(s: Subject) -> Iterable[str]:
+    if s.get("role") in BASIC_ROLES:
+        yield f"basic role {s.get('role')} on the project; use predefined or custom roles"
+
+
+def _gke_binary_authorization(s: Subject) -> Iterable[str]:
+    mode = (s.get("binaryAuthorization") or {}).get("evaluationMode")
+    if mode != "PROJECT_SINGLETON_POLICY_ENFORCE":
+        yield "GKE must enforce the project's Binary Authorization policy"
+
+
+def _gke_intranode_visibility(s: Subject) -> Iterable[str]:
+    if s.get("enableIntranodeVisibility") is not True:
+        yield "GKE needs intranode visibility (pod-to-pod traffic in VPC flow logs)"
+
+
+def _registry_cmek(s: Subject) -> Iterable[str]:
+    if not s.get("kmsKeyName"):
+        yield "Artifact Registry repositories are encrypted with the stack's Cloud KMS key"
+
+
 # ----------------------------------------------------------------- tags
 def _required_tags(s: Subject) -> Iterable[str]:
     tags = {**s.provider_tags, **(s.get("tags") or {})}
@@ -447,11 +561,21 @@ RULES: tuple[Rule, ...] = (
     Rule("prod-cache-multi-az", "Protected stacks run the cache Multi-AZ with automatic failover. No Checkov/Trivy equivalent; ElastiCache resilience guidance.", "high", "mandatory", ("aws:elasticache/replicationGroup:ReplicationGroup",), _prod_cache_multi_az, protected_only=True),
     Rule("prod-protect-stateful", "Protected stacks mark stateful resources `protect`. No scanner equivalent: a Pulumi engine option.", "high", "mandatory", STATEFUL, _prod_protect, protected_only=True),
     Rule("prod-https-only", "Protected stacks serve HTTPS; HTTP only redirects. Mirrors Checkov CKV_AWS_2 and CKV_AWS_103.", "high", "mandatory", ("aws:lb/listener:Listener",), _prod_https, protected_only=True),
+    Rule("alb-access-logs", "The load balancer writes access logs. Mirrors Checkov CKV_AWS_91.", "medium", "mandatory", ("aws:lb/loadBalancer:LoadBalancer",), _alb_access_logs),
+    Rule("gcp-no-project-impersonation-roles", "No project-wide role that acts as or manages service accounts. Mirrors Checkov CKV_GCP_41 and CKV_GCP_49.", "critical", "mandatory", ("gcp:projects/iAMMember:IAMMember",), _gcp_no_impersonation),
+    Rule("gcp-no-admin-roles-for-service-accounts", "Service accounts hold no admin, owner or editor role on the project. Mirrors Checkov CKV_GCP_42.", "high", "mandatory", ("gcp:projects/iAMMember:IAMMember",), _gcp_no_admin_service_accounts),
+    Rule("gcp-no-basic-roles", "No basic role (owner, editor, viewer) on the project. Mirrors Checkov CKV_GCP_117.", "high", "mandatory", ("gcp:projects/iAMMember:IAMMember",), _gcp_no_basic_roles),
+    Rule("gke-binary-authorization", "GKE enforces the project's Binary Authorization policy. Mirrors Checkov CKV_GCP_66.", "high", "mandatory", ("gcp:container/cluster:Cluster",), _gke_binary_authorization),
+    Rule("gke-intranode-visibility", "GKE routes pod-to-pod traffic through the VPC (flow logs see it). Mirrors Checkov CKV_GCP_61.", "medium", "mandatory", ("gcp:container/cluster:Cluster",), _gke_intranode_visibility),
+    Rule("artifact-registry-cmek", "Artifact Registry uses a customer-managed Cloud KMS key. Mirrors Checkov CKV_GCP_84.", "medium", "mandatory", ("gcp:artifactregistry/repository:Repository",), _registry_cmek),
 )  # fmt: skip
 
 STACK_RULES: tuple[StackRule, ...] = (
     StackRule("no-world-ingress-except-load-balancer", "Internet ingress only to a load balancer on 80/443. Mirrors Checkov CKV_AWS_24, CKV_AWS_25, CKV_AWS_260, Trivy AVD-AWS-0107.", "critical", "mandatory", _world_ingress_rules),
     StackRule("prod-database-multi-az", "Protected stacks run database instances in two or more AZs. Mirrors Checkov CKV_AWS_157.", "high", "mandatory", _prod_database_multi_az, protected_only=True),
+    StackRule("alb-waf", "Internet-facing load balancers are behind an AWS WAF web ACL. Mirrors Checkov CKV2_AWS_28.", "high", "mandatory", _alb_waf),
+    StackRule("database-backup-plan", "Database clusters are in an AWS Backup plan. Mirrors Checkov CKV2_AWS_8.", "high", "mandatory", _database_backup_plan),
+    StackRule("secret-rotation", "Secrets Manager secrets are rotated. Mirrors Checkov CKV2_AWS_57.", "medium", "mandatory", _secret_rotation),
 )  # fmt: skip
 
 
@@ -464,18 +588,57 @@ class Finding:
     message: str
 
 
-def evaluate(subjects: Sequence[Subject]) -> list[Finding]:
-    """Every rule against every resource and every stack rule against the stack."""
+def stack_of(urn: str) -> str:
+    """The stack a URN belongs to (`urn:pulumi:<stack>::<project>::...`)."""
+    return urn.split("::", 1)[0].removeprefix("urn:pulumi:")
+
+
+def name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def waived(
+    rule: Rule | StackRule, urn: str, waivers: Sequence[waiver_file.Waiver]
+) -> waiver_file.Waiver | None:
+    """The waiver that accepts one of the Checkov ids `rule` cites on the resource `urn`."""
+    if not rule.checks:
+        return None
+    return waiver_file.covering(waivers, rule.checks, stack_of(urn), name_of(urn))
+
+
+def repository_waivers() -> list[waiver_file.Waiver]:
+    """The repository's waiver file (read once)."""
+    return list(_repository_waivers())
+
+
+def _repository_waivers() -> tuple[waiver_file.Waiver, ...]:
+    global _WAIVERS  # noqa: PLW0603 - the file is read once per process
+    if _WAIVERS is None:
+        _WAIVERS = tuple(waiver_file.load(known_stacks=None))
+    return _WAIVERS
+
+
+_WAIVERS: tuple[waiver_file.Waiver, ...] | None = None
+
+
+def evaluate(
+    subjects: Sequence[Subject], waivers: Sequence[waiver_file.Waiver] | None = None
+) -> list[Finding]:
+    """Every rule against every resource and every stack rule against the stack, less what
+    a waiver accepts (`waivers`: the repository's file by default)."""
+    accepted = repository_waivers() if waivers is None else list(waivers)
     findings = [
         Finding(rule.name, rule.enforcement, rule.severity, subject.urn, message)
         for subject in subjects
         for rule in RULES
+        if not waived(rule, subject.urn, accepted)
         for message in rule.violations(subject)
     ]
     findings += [
         Finding(rule.name, rule.enforcement, rule.severity, urn, message)
         for rule in STACK_RULES
         for urn, message in rule.violations(subjects)
+        if not waived(rule, urn, accepted)
     ]
     return findings
 

@@ -4,11 +4,13 @@ Runs the real program under the mock engine (like the tests), then prices what
 it registered: the resources that cost money while nothing happens (NAT
 gateways or the NAT instance and its volume, public IPv4 addresses, database
 capacity at its minimum, cache nodes, keys, secrets, alarms, the dashboard and the
-budget, the ALB, the minimum tasks, Container Insights metrics and the GKE cluster
-fee). Each stack's budget (its limit and first alert) is the table's last row: idle cost
-must stay below the first alert (`tests/test_cost.py`).
-Traffic-driven charges (data processed, requests, storage growth, log ingestion)
-are left out: they are zero at idle and scale with use.
+budget, the ALB, the minimum tasks, Container Insights metrics, the GKE cluster fee,
+the WAF web ACL and its rules, AWS Backup's copy of the database and the registry's
+Cloud KMS key). Each stack's budget (its limit and first alert) is the table's last
+row: idle cost must stay below the first alert (`tests/test_cost.py`).
+Traffic-driven charges (data processed, requests, storage growth, log ingestion,
+the access-log bucket's objects, the rotation function's invocations) are left
+out: they are zero at idle and scale with use.
 
     uv run python scripts/cost.py                  # print the table
     uv run python scripts/cost.py --write-readme   # and refresh README.md's copy
@@ -80,6 +82,17 @@ BUDGET_DAY = 0.02
 # pods by request, so an empty cluster costs the fee alone. The free-tier credit
 # ($74.40/month per billing account) is not subtracted.
 GKE_CLUSTER_HOUR = 0.10
+# AWS WAF: per web ACL and per rule in it (a managed rule group is one rule), prorated
+# hourly; requests ($0.60 per million) are traffic. https://aws.amazon.com/waf/pricing/
+WAF_WEB_ACL_MONTH = 5.00
+WAF_RULE_MONTH = 1.00
+# AWS Backup warm storage of an Aurora snapshot; the backed-up size is the database's
+# (assumed, as for Aurora storage); later recovery points add only what changed.
+# https://aws.amazon.com/backup/pricing/
+BACKUP_AURORA_GB_MONTH = 0.021
+# Cloud KMS: per active software key version a month (rotation adds versions over time).
+# https://cloud.google.com/kms/pricing
+CLOUD_KMS_KEY_VERSION_MONTH = 0.06
 
 
 @dataclass(frozen=True)
@@ -201,7 +214,29 @@ def _alb_lines(r: Registration) -> Iterable[Line]:
     )
 
 
+def _waf_lines(r: Registration) -> Iterable[Line]:
+    rules = len(r.input("rules") or [])
+    yield Line(
+        "WAF web ACL and rules",
+        1,
+        f"ACL + {rules} rules",
+        WAF_WEB_ACL_MONTH + rules * WAF_RULE_MONTH,
+    )
+
+
 PER_RESOURCE: dict[str, Callable[[Registration], Iterable[Line]]] = {
+    "aws:wafv2/webAcl:WebAcl": _waf_lines,
+    "aws:backup/selection:Selection": lambda r: [
+        Line(
+            "AWS Backup of the database",
+            AURORA_ASSUMED_STORAGE_GB,
+            "GB (assumed)",
+            AURORA_ASSUMED_STORAGE_GB * BACKUP_AURORA_GB_MONTH,
+        )
+    ],
+    "gcp:kms/cryptoKey:CryptoKey": lambda r: [
+        Line("Cloud KMS key versions", 1, "x", CLOUD_KMS_KEY_VERSION_MONTH)
+    ],
     "aws:lb/loadBalancer:LoadBalancer": _alb_lines,
     "gcp:container/cluster:Cluster": lambda r: [
         Line("GKE cluster management fee", 1, "cluster", GKE_CLUSTER_HOUR * HOURS_PER_MONTH)

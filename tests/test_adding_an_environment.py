@@ -72,7 +72,9 @@ def _argv(command: str) -> list[str]:
 def _gcp_off(text: str) -> str:
     """`aevon:gcp: {enabled: false}` in place of staging's GKE section (README step 1)."""
     start = text.index("  aevon:gcp:\n")
-    end = text.index("  aevon:vercel:\n")
+    # The section ends at the next top-level key (two spaces, then the key).
+    following = re.search(r"^  \S", text[start + 1 :], re.MULTILINE)
+    end = start + 1 + following.start() if following else len(text)
     return text[:start] + "  aevon:gcp:\n    enabled: false\n" + text[end:]
 
 

@@ -198,7 +198,7 @@ def test_database_and_cache_credentials_only_reach_their_clients(inventory: Inve
 
 def test_ingestion_uses_the_stack_settings(inventory: Inventory) -> None:
     ingestion = _cfg(inventory.stack, "ingestion")
-    (fn,) = inventory.of_type("aws:lambda/function:Function")
+    fn = inventory.by_name("ingest-fn")
     assert fn.input("reservedConcurrentExecutions") == ingestion["reservedConcurrency"]
     (route,) = inventory.of_type("aws:apigatewayv2/route:Route")
     assert (

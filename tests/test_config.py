@@ -210,11 +210,32 @@ DATA_PLANE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
 ]  # fmt: skip
 
 
+def _security(**changes: Any) -> dict[str, Any]:
+    """dev's `security` section with sub-sections replaced."""
+    return {**_section("security"), **changes}
+
+
+SECURITY_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("security-missing", {"aevon:security": None}, "aevon:security", "required key is missing"),
+    ("waf-rate-limit-too-low", {"aevon:security": _security(waf={"enabled": True, "rateLimit": 5})}, "aevon:security.waf.rateLimit", "greater than or equal to 10"),
+    ("waf-rate-limit-too-high", {"aevon:security": _security(waf={"enabled": True, "rateLimit": 3_000_000_000})}, "aevon:security.waf.rateLimit", "less than or equal to 2000000000"),
+    ("waf-misspelled-key", {"aevon:security": _security(waf={"enabled": True, "ratelimit": 100})}, "aevon:security.waf.ratelimit", "allowed here"),
+    ("access-logs-never-expire", {"aevon:security": _security(accessLogs={"expireDays": 0})}, "aevon:security.accessLogs.expireDays", "greater than or equal to 1"),
+    ("backup-retention-zero", {"aevon:security": _security(backup={"enabled": False, "retentionDays": 0})}, "aevon:security.backup.retentionDays", "greater than or equal to 1"),
+    ("backup-without-the-stacks-key", {"aevon:security": _security(backup={"enabled": True})}, "stack config", "security.backup.enabled needs encryption.customerManagedKey: true"),
+    ("cache-token-never-rotated", {"aevon:cache": _section("cache", authRotationDays=0)}, "aevon:cache.authRotationDays", "greater than or equal to 1"),
+    ("cache-token-rotation-too-rare", {"aevon:cache": _section("cache", authRotationDays=1001)}, "aevon:cache.authRotationDays", "less than or equal to 1000"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("overrides", "key", "rule"),
     [
         pytest.param(o, k, r, id=i)
-        for i, o, k, r in BAD_INPUTS + DATA_PLANE_BAD_INPUTS + COMPUTE_BAD_INPUTS
+        for i, o, k, r in BAD_INPUTS
+        + DATA_PLANE_BAD_INPUTS
+        + COMPUTE_BAD_INPUTS
+        + SECURITY_BAD_INPUTS
     ],
 )
 def test_bad_value_fails_with_one_clear_message(
@@ -400,3 +421,25 @@ def test_a_key_given_twice_is_refused_before_anything_runs(
         "and so does the Pulumi CLI: keep one"
     )
     assert started == []
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"enabled": False}, "security.waf.enabled: true"),
+        ("backup", "security.backup.enabled: true"),
+    ],
+)
+def test_a_protected_stack_keeps_its_firewall_and_backup_plan(section: Any, message: str) -> None:
+    """prod's shape (protectStatefulResources) without the WAF or the backup plan is refused."""
+    security = _section("security", "prod")
+    if section == "backup":
+        security["backup"] = {"enabled": False}
+    else:
+        security["waf"] = section
+    with pytest.raises(ConfigError) as caught:
+        parse("aevon", "prod", _raw({"aevon:security": security}, "prod"))
+    assert str(caught.value).startswith("stack 'prod': invalid configuration")
+    assert f"protectStatefulResources is true, so the stack also needs {message}" in str(
+        caught.value
+    )

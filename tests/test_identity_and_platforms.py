@@ -20,6 +20,7 @@ from infra.config import (
     VercelTarget,
     parse,
 )
+from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp.ci_identity import GcpCiIdentity, GcpCiIdentityArgs
 from infra.gcp.gke import GkePlatform, GkePlatformArgs
 from infra.github.delivery import GithubDelivery, GithubDeliveryArgs
@@ -112,7 +113,9 @@ def test_deploy_role_is_scoped_and_capped_by_a_boundary() -> None:
         # A whole service only on the stack's resources, never on "*" (CKV_AWS_355).
         if isinstance(statement["Action"], str) and statement["Action"].endswith(":*"):
             assert "*" not in statement["Resource"]
-    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    actions = json.loads(rec.named("ci-deploy-actions").input("policy"))["Statement"]
+    by_sid = {s["Sid"]: s for s in [*policy["Statement"], *actions]}
+    assert all(s["Resource"] == "*" for s in actions), "only what takes no resource"
     assert by_sid["StackResourcesOfSqs"] == {
         "Sid": "StackResourcesOfSqs",
         "Effect": "Allow",
@@ -223,7 +226,71 @@ def test_autopilot_cluster_is_private_with_workload_identity_and_dataplane_v2() 
     assert {r["rangeName"] for r in subnet.input("secondaryIpRanges")} == {"pods", "services"}
     assert subnet.input("privateIpGoogleAccess") is True
     assert len(rec.of_type("gcp:compute/routerNat:RouterNat")) == 1
-    assert rec.of_type("gcp:serviceaccount/account:Account") == []
+    # Autopilot's nodes run as the least-privilege account, not the default compute one.
+    (account,) = rec.of_type("gcp:serviceaccount/account:Account")
+    defaults = cluster.input("clusterAutoscaling")["autoProvisioningDefaults"]
+    assert defaults["serviceAccount"] == account.outputs["email"]
+
+
+def test_cluster_is_hardened_past_the_scanner_findings() -> None:
+    """CKV_GCP_61 (intranode visibility), CKV_GCP_66 (Binary Authorization), CKV_GCP_13
+    (no client certificates), CKV2_GCP_18 (the network's explicit firewall)."""
+    rec = _gke()
+    (cluster,) = rec.of_type("gcp:container/cluster:Cluster")
+    assert cluster.input("enableIntranodeVisibility") is True
+    assert cluster.input("binaryAuthorization") == {
+        "evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"
+    }
+    assert cluster.input("masterAuth") == {
+        "clientCertificateConfig": {"issueClientCertificate": False}
+    }
+    (firewall,) = rec.of_type("gcp:compute/firewall:Firewall")
+    assert firewall.input("direction") == "INGRESS"
+    assert firewall.input("denies") == [{"protocol": "all"}]
+    assert firewall.input("priority") == 65534, "below every allow rule GKE creates (1000)"
+    assert firewall.input("logConfig") == {"metadata": "INCLUDE_ALL_METADATA"}
+
+
+def test_admission_policy_admits_only_the_stacks_registry_and_googles_system_images() -> None:
+    rec = _gke()
+    (policy,) = rec.of_type("gcp:binaryauthorization/policy:Policy")
+    (repo,) = rec.of_type("gcp:artifactregistry/repository:Repository")
+    assert policy.input("globalPolicyEvaluationMode") == "ENABLE"
+    assert policy.input("defaultAdmissionRule") == {
+        "evaluationMode": "ALWAYS_DENY",
+        "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG",
+    }
+    assert policy.input("admissionWhitelistPatterns") == [
+        {
+            "namePattern": "us-central1-docker.pkg.dev/aevon-platform-test/"
+            f"{repo.input('repositoryId')}/**"
+        }
+    ]
+
+
+def test_registry_is_encrypted_with_a_key_only_its_service_agent_uses() -> None:
+    rec = build(
+        lambda: (
+            GkePlatform("gke", GkePlatformArgs(settings=_gcp_settings(), protect=True)).registry_url
+        )
+    )
+    (repo,) = rec.of_type("gcp:artifactregistry/repository:Repository")
+    (key,) = rec.of_type("gcp:kms/cryptoKey:CryptoKey")
+    (ring,) = rec.of_type("gcp:kms/keyRing:KeyRing")
+    (grant,) = rec.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+    (agent,) = rec.of_type("gcp:projects/serviceIdentity:ServiceIdentity")
+    assert repo.input("kmsKeyName") == key.id
+    assert ring.input("location") == repo.input("location") == "us-central1"
+    assert key.input("rotationPeriod") == f"{90 * 24 * 3600}s"
+    assert agent.input("service") == "artifactregistry.googleapis.com"
+    assert grant.input("role") == "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+    assert grant.input("member") == agent.outputs["member"]
+    assert grant.input("cryptoKeyId") == key.id
+    # AR checks the key when it creates the repository: the repository waits for the grant.
+    assert grant.urn in repo.property_dependencies["kmsKeyName"] or any(
+        grant.urn in deps for deps in repo.property_dependencies.values()
+    )
+    assert repo.protect is key.protect is ring.protect is True
 
 
 def test_standard_cluster_uses_a_least_privilege_node_account_and_shielded_nodes() -> None:
@@ -290,19 +357,42 @@ def test_gke_args_need_an_enabled_gcp_section() -> None:
         GkePlatformArgs(settings=GcpConfig.model_validate({"enabled": False}))
 
 
-def test_gcp_workload_identity_pins_the_repository_and_environment() -> None:
-    rec = build(
+NODES = (
+    "projects/aevon-platform-test/serviceAccounts/aevon-test-gke-nodes@p.iam.gserviceaccount.com"
+)
+
+
+def _gcp_ci() -> RecordingMonitor:
+    return build(
         lambda: (
             GcpCiIdentity(
                 "gcp-ci",
-                GcpCiIdentityArgs(settings=_gcp_settings(), github=_github_settings("staging")),
+                GcpCiIdentityArgs(
+                    settings=_gcp_settings(),
+                    github=_github_settings("staging"),
+                    node_service_account=NODES,
+                ),
             ).provider_name
         )
     )
+
+
+def test_gcp_workload_identity_pins_the_repository_and_environment() -> None:
+    rec = _gcp_ci()
     (provider,) = rec.of_type("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
-    assert provider.input("attributeCondition") == 'assertion.repository == "aevon-os/aevon-infra"'
+    repo = "aevon-os/aevon-infra"
+    assert provider.input("attributeCondition") == (
+        f'assertion.repository == "{repo}" && ('
+        f'assertion.sub == "repo:{repo}:environment:staging" || '
+        f'assertion.sub == "repo:{repo}:pull_request" || '
+        f'assertion.sub == "repo:{repo}:ref:refs/heads/main")'
+    ), "the pool admits exactly the subjects an account trusts (CKV_GCP_125)"
     assert provider.input("oidc") == {"issuerUri": "https://token.actions.githubusercontent.com"}
-    bindings = {b.name: b for b in rec.of_type("gcp:serviceaccount/iAMMember:IAMMember")}
+    bindings = {
+        b.name: b
+        for b in rec.of_type("gcp:serviceaccount/iAMMember:IAMMember")
+        if "workload-identity" in b.name
+    }
     assert {b.input("role") for b in bindings.values()} == {"roles/iam.workloadIdentityUser"}
     subject = lambda name: bindings[name].input("member").split("/subject/")[1]  # noqa: E731
     assert (
@@ -324,9 +414,37 @@ def test_gcp_workload_identity_pins_the_repository_and_environment() -> None:
     for member in rec.of_type("gcp:projects/iAMMember:IAMMember"):
         roles.setdefault(member.name.split("-")[2], set()).add(member.input("role"))
     assert roles["deploy"] == {"roles/artifactregistry.writer", "roles/container.developer"}
-    assert roles["viewer"] == {"roles/viewer", "roles/iam.securityReviewer"}
-    assert "roles/owner" not in roles["infra"]
-    assert "roles/editor" not in roles["infra"]
+
+
+def test_gcp_ci_roles_are_narrowed_to_what_they_call() -> None:
+    """CKV_GCP_41/42/49 (no project-wide service account use or admin roles) and CKV_GCP_117
+    (no basic role): the infra account holds one custom role with the permissions its
+    resource types need and acts as the node account alone; the viewer reads per service."""
+    rec = _gcp_ci()
+    roles: dict[str, set[str]] = {}
+    for member in rec.of_type("gcp:projects/iAMMember:IAMMember"):
+        roles.setdefault(member.name.split("-")[2], set()).add(member.input("role"))
+    (custom,) = rec.of_type("gcp:projects/iAMCustomRole:IAMCustomRole")
+    assert roles["infra"] == {custom.outputs["name"]}
+    assert custom.input("roleId") == "aevon_test_infra"
+    assert custom.input("permissions") == list(gcp_ci_identity.infra_permissions())
+    permissions = set(custom.input("permissions"))
+    assert not {p for p in permissions if ".setIamPolicy" in p or p.startswith("iam.")}, (
+        "the infra account administers no IAM"
+    )
+    assert "container.clusters.create" in permissions
+    assert "serviceusage.services.enable" in permissions
+    assert roles["viewer"] == set(gcp_ci_identity.VIEWER_ROLES)
+    assert not roles["viewer"] & {"roles/viewer", "roles/editor", "roles/owner"}
+    assert all(r.lower().endswith(("viewer", "reviewer", ".reader")) for r in roles["viewer"])
+    (acts_as,) = [
+        b
+        for b in rec.of_type("gcp:serviceaccount/iAMMember:IAMMember")
+        if b.name == "gcp-ci-infra-acts-as-nodes"
+    ]
+    assert acts_as.input("serviceAccountId") == NODES
+    assert acts_as.input("role") == "roles/iam.serviceAccountUser"
+    assert acts_as.input("member").startswith("serviceAccount:aevon-test-gcp-ci-infra@")
 
 
 # ------------------------------------------------------------------ Vercel

@@ -53,6 +53,8 @@ def test_every_gcp_api_is_enabled_and_waited_for(inventory: Inventory) -> None:
         "compute.googleapis.com",
         "container.googleapis.com",
         "artifactregistry.googleapis.com",
+        "cloudkms.googleapis.com",
+        "binaryauthorization.googleapis.com",
         "iam.googleapis.com",
         "iamcredentials.googleapis.com",
         "sts.googleapis.com",

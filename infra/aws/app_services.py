@@ -86,13 +86,14 @@ class AppServicesArgs:
 
 class AppServices(pulumi.ComponentResource):
     service_names: dict[Service, pulumi.Output[str]]
+    service_arns: dict[Service, pulumi.Output[str]]
     task_role_arns: dict[Service, pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: AppServicesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("aevon:compute:AppServices", name, None, opts)
-        self.service_names, self.task_role_arns = {}, {}
+        self.service_names, self.service_arns, self.task_role_arns = {}, {}, {}
         invoke = pulumi.InvokeOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
         image_tag = release.image_tag(args.settings, invoke)
@@ -170,5 +171,6 @@ class AppServices(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.service_names[service] = fargate.service_name
+            self.service_arns[service] = fargate.service_arn
             self.task_role_arns[service] = fargate.task_role_arn
         self.register_outputs({"serviceNames": {s.value: n for s, n in self.service_names.items()}})

@@ -178,6 +178,7 @@ class CiIdentity(pulumi.ComponentResource):
         prefix = naming.prefix()
         deploy_role_name = naming.physical_name(f"{name}-deploy", max_length=64)
         boundary_name = naming.physical_name(f"{name}-deploy-boundary", max_length=128)
+        actions_name = naming.physical_name(f"{name}-deploy-actions", max_length=128)
         allowed = self._deploy_statements(
             account, args.region, prefix, args.looked_up_oidc_provider_arns
         )
@@ -190,7 +191,9 @@ class CiIdentity(pulumi.ComponentResource):
                 pulumi.Output.all(
                     pulumi.Output.from_input(allowed),
                     pulumi.Output.from_input(
-                        self._deny_statements(account, deploy_role_name, boundary_name)
+                        self._deny_statements(
+                            account, deploy_role_name, boundary_name, actions_name
+                        )
                     ),
                 ).apply(
                     lambda parts: {
@@ -210,10 +213,29 @@ class CiIdentity(pulumi.ComponentResource):
             max_session_duration=3600,
             opts=child,
         )
+        # A role's inline policies share 10,240 characters (IAM quotas): the grants on the
+        # stack's resources stay inline, the actions that take no resource (only "*") go
+        # into a managed policy of their own (6,144 characters).
+        on_star = [s for s in allowed if s.get("Resource") == "*"]
         aws.iam.RolePolicy(
             f"{name}-deploy-policy",
             role=role.id,
-            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": allowed}),
+            policy=pulumi.Output.json_dumps(
+                {"Version": "2012-10-17", "Statement": [s for s in allowed if s not in on_star]}
+            ),
+            opts=child,
+        )
+        actions = aws.iam.Policy(
+            f"{name}-deploy-actions",
+            name=actions_name,
+            description=f"Actions without resources the {args.environment} deploy role calls",
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": on_star}),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-deploy-actions-attachment",
+            role=role.name,
+            policy_arn=actions.arn,
             opts=child,
         )
 
@@ -292,6 +314,8 @@ class CiIdentity(pulumi.ComponentResource):
                             # AWS Chatbot's (AWSServiceRoleForAWSChatbot), on its first
                             # channel configuration.
                             "management.chatbot.amazonaws.com",
+                            "backup.amazonaws.com",
+                            "wafv2.amazonaws.com",
                         ]
                     }
                 },
@@ -338,7 +362,7 @@ class CiIdentity(pulumi.ComponentResource):
 
     @staticmethod
     def _deny_statements(
-        account: pulumi.Output[str], role_name: str, boundary_name: str
+        account: pulumi.Output[str], role_name: str, *policy_names: str
     ) -> list[dict[str, Any]]:
         return [
             {
@@ -378,7 +402,10 @@ class CiIdentity(pulumi.ComponentResource):
                 "Action": SELF_PROTECTING_ACTIONS,
                 "Resource": [
                     pulumi.Output.format("arn:aws:iam::{0}:role/{1}", account, role_name),
-                    pulumi.Output.format("arn:aws:iam::{0}:policy/{1}", account, boundary_name),
+                    *(
+                        pulumi.Output.format("arn:aws:iam::{0}:policy/{1}", account, policy)
+                        for policy in policy_names
+                    ),
                 ],
             },
         ]

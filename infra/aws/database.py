@@ -3,7 +3,8 @@
 - The master password is generated and rotated by RDS in Secrets Manager
   (`manage_master_user_password`); it is never in code, config or state.
 - Applications authenticate with IAM or the managed secret, over TLS only
-  (`rds.force_ssl`).
+  (`rds.force_ssl`); slow statements and every schema change (`log_statement: ddl`)
+  go to the PostgreSQL log group.
 - The security group admits 5432 only from the client workloads' groups handed in.
 - Dev pauses at 0 ACU; protected stacks keep deletion protection, a final
   snapshot and `protect` (the caller decides, from config).
@@ -118,6 +119,7 @@ class AuroraPostgresArgs:
 
 class AuroraPostgres(pulumi.ComponentResource):
     cluster_identifier: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
     port: int
@@ -158,9 +160,11 @@ class AuroraPostgres(pulumi.ComponentResource):
             f"{name}-params",
             name=identifier,
             family=f"aurora-postgresql{settings.major_version}",
-            description=f"{identifier}: TLS only, slow statement logging",
+            description=f"{identifier}: TLS only, slow statement and DDL logging",
             parameters=[
                 aws.rds.ClusterParameterGroupParameterArgs(name="rds.force_ssl", value="1"),
+                # Schema changes (CREATE, ALTER, DROP) are logged: the audit trail of DDL.
+                aws.rds.ClusterParameterGroupParameterArgs(name="log_statement", value="ddl"),
                 aws.rds.ClusterParameterGroupParameterArgs(
                     name="log_min_duration_statement", value=str(settings.slow_query_ms)
                 ),
@@ -301,6 +305,7 @@ class AuroraPostgres(pulumi.ComponentResource):
             )
 
         self.cluster_identifier = cluster.cluster_identifier
+        self.cluster_arn = cluster.arn
         self.endpoint = cluster.endpoint
         self.reader_endpoint = cluster.reader_endpoint
         self.port = PORT

@@ -56,6 +56,8 @@ STACK_RESOURCES: dict[str, tuple[str, ...]] = {
     # The NAT instance's group of one (network.nat: instance).
     "autoscaling": ("autoScalingGroup:*:autoScalingGroupName/{prefix}-*",),
     # The stack's budget (AWS Budgets ARNs have no region).
+    # The stack's backup vault by name; backup plans have generated ids.
+    "backup": ("backup-vault:{prefix}-*", "backup-plan:*"),
     "budgets": ("arn:aws:budgets::{account}:budget/{prefix}-*",),
     # The stack's Slack channel configurations (alarm routing; no region in the ARN).
     "chatbot": ("arn:aws:chatbot::{account}:chat-configuration/slack-channel/{prefix}-*",),
@@ -92,6 +94,8 @@ STACK_RESOURCES: dict[str, tuple[str, ...]] = {
         "log-group:/{prefix}/*",
         "log-group:/aws/lambda/{prefix}-*",
         "log-group:/aws/rds/cluster/{prefix}-*",
+        # WAF logs only to log groups named aws-waf-logs-* (AWS WAF Developer Guide).
+        "log-group:aws-waf-logs-{prefix}-*",
         "delivery:*",
         "delivery-source:*",
         "delivery-destination:*",
@@ -107,9 +111,19 @@ STACK_RESOURCES: dict[str, tuple[str, ...]] = {
         # Global clusters have no region: the cluster's handlers read them (none exists).
         "arn:aws:rds::{account}:global-cluster:*",
     ),
+    # The stack's own buckets (the load balancer's access logs): S3 ARNs have no region
+    # or account.
+    "s3": ("arn:aws:s3:::{prefix}-*", "arn:aws:s3:::{prefix}-*/*"),
     "secretsmanager": ("secret:{prefix}/*", "secret:rds!cluster-*"),
     "sns": ("{prefix}-*",),
     "sqs": ("{prefix}-*",),
+    # The stack's web ACL, the AWS managed rule groups it references, and the stack's load
+    # balancer it is associated with (AssociateWebACL takes both).
+    "wafv2": (
+        "regional/webacl/{prefix}-*/*",
+        "regional/managedruleset/*/*",
+        "arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{prefix}-*/*",
+    ),
     "ssm": (
         "parameter/{prefix}/*",
         # AWS's public parameters (no account), such as the NAT instance's image id.

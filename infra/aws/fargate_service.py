@@ -138,6 +138,7 @@ class FargateServiceArgs:
 
 class FargateService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
+    service_arn: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
@@ -252,6 +253,7 @@ class FargateService(pulumi.ComponentResource):
         self._alarms(name, args, service)
 
         self.service_name = service.name
+        self.service_arn = service.arn
         self.task_role_arn = task.task_role.arn
         self.execution_role_arn = task.execution_role.arn
         self.log_group_name = task.log_group.name

@@ -67,3 +67,16 @@ BUDGET_THRESHOLD_PERCENT = (0.1, 1_000_000_000)
 # A budget takes at most 5 notifications (AWS Billing User Guide, "Quotas and
 # restrictions": notifications per budget).
 BUDGET_MAX_NOTIFICATIONS = 5
+# AWS WAF rate-based rule: requests per aggregation key (here a client IP) in the
+# evaluation window (5 minutes by default) before the rule acts.
+# https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html
+WAF_RATE_LIMIT = (10, 2_000_000_000)
+
+# AWS Backup rule lifecycle: DeleteAfterDays is at least 1 (no upper limit in the API;
+# this program takes at most 100 years).
+# https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html
+BACKUP_RETENTION_DAYS = (1, 36_500)
+
+# Secrets Manager rotation schedule: AutomaticallyAfterDays 1-1000.
+# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html
+SECRET_ROTATION_DAYS = (1, 1000)

@@ -2,8 +2,9 @@
 
 The only security group in the stack that admits internet traffic: 443 (and 80,
 which only redirects to 443). With TLS off (allowed only where config says so)
-80 forwards instead. Paths route to target groups as the blueprint's `ROUTES`
-say: `/api/*` to the api, every other path (`/health` included) to web. Each
+80 forwards instead. Every request is logged to the access-log bucket it is
+handed. Paths route to target groups as the blueprint's `ROUTES` say: `/api/*`
+to the api, every other path (`/health` included) to web. Each
 target group probes its own service's health-check path (`/health`) on the
 container port. Targets are reached only on their container ports, from this
 load balancer's security group.
@@ -37,6 +38,8 @@ class PublicLoadBalancerArgs:
       opened on the route's port to the load balancer only.
     - `tls`: the `compute.tls` section (an ACM certificate ARN, or a host name in a
       Route 53 zone to issue one for), or None for plain HTTP on 80.
+    - `access_logs_bucket`: the S3 bucket the ALB writes its access logs to (one that
+      lets Elastic Load Balancing write, `AccessLogBucket`).
     - `alarm_topics`: the stack's alarm topics (5xx responses page, slow responses
       notify); `protect`: the ALB's deletion protection;
       `response_time_alarm_seconds`: the p95 target response time (seconds) that
@@ -51,6 +54,7 @@ class PublicLoadBalancerArgs:
     routes: Mapping[Service, Route]
     target_security_group_ids: Mapping[Service, pulumi.Input[str]]
     tls: TlsConfig | None
+    access_logs_bucket: pulumi.Input[str]
     alarm_topics: AlarmTopics
     protect: bool = False
     response_time_alarm_seconds: float = 1.0
@@ -68,6 +72,7 @@ class PublicLoadBalancerArgs:
 
 
 class PublicLoadBalancer(pulumi.ComponentResource):
+    arn: pulumi.Output[str]
     dns_name: pulumi.Output[str]
     url: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
@@ -112,6 +117,9 @@ class PublicLoadBalancer(pulumi.ComponentResource):
             desync_mitigation_mode="strictest",
             enable_deletion_protection=args.protect,
             idle_timeout=60,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=args.access_logs_bucket, enabled=True
+            ),
             opts=child,
         )
 
@@ -221,6 +229,7 @@ class PublicLoadBalancer(pulumi.ComponentResource):
         self._alarms(name, args, lb)
 
         host = args.tls.host_name if args.tls and args.tls.host_name else None
+        self.arn = lb.arn
         self.dns_name = lb.dns_name
         self.url = pulumi.Output.concat(f"{scheme}://", host if host else lb.dns_name)
         self.security_group_id = sg.id

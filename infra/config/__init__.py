@@ -66,6 +66,7 @@ from infra.config.platforms import (
     VercelConfig,
     VercelTarget,
 )
+from infra.config.security import AccessLogsConfig, BackupConfig, SecurityConfig, WafConfig
 from infra.config.stack import (
     EncryptionConfig,
     LogsConfig,
@@ -76,9 +77,11 @@ from infra.config.stack import (
 __all__ = [
     "PROJECT_NAMESPACE",
     "SECRET_KEYS",
+    "AccessLogsConfig",
     "AlarmsConfig",
     "ApiAuthorization",
     "AuthorizedNetwork",
+    "BackupConfig",
     "BudgetConfig",
     "CacheConfig",
     "CacheEngine",
@@ -110,6 +113,7 @@ __all__ = [
     "RegistryConfig",
     "RetentionDays",
     "Reviewers",
+    "SecurityConfig",
     "ServiceConfig",
     "Severity",
     "StackConfig",
@@ -117,6 +121,7 @@ __all__ = [
     "TlsConfig",
     "VercelConfig",
     "VercelTarget",
+    "WafConfig",
     "load",
     "operator_values",
     "parse",

@@ -14,6 +14,7 @@ from infra.aws.limits import (
     AURORA_PG_MIN_VERSION_FOR_ZERO,
     ELASTICACHE_TLS_AUTH_VERSIONS,
     RDS_MONITORING_INTERVALS,
+    SECRET_ROTATION_DAYS,
     SQS_MAX_RETENTION_SECONDS,
 )
 from infra.blueprint import Service
@@ -110,7 +111,8 @@ class CacheConfig(_Model):
 
     `engine` and `engineVersion` (a version with TLS and AUTH, `infra.aws.limits`);
     `nodeType` (`cache.<family>.<size>`); `nodes` 1-6; `snapshotRetentionDays`
-    0-35 days; `clients`: the services that may connect.
+    0-35 days; `clients`: the services that may connect; `authRotationDays`: days
+    (1-1000, Secrets Manager's schedule) between rotations of the AUTH token.
     """
 
     engine: CacheEngine
@@ -119,6 +121,9 @@ class CacheConfig(_Model):
     nodes: int = Field(ge=1, le=6, description="primary + replicas; 2+ turns on Multi-AZ failover")
     snapshot_retention_days: int = Field(ge=0, le=35)
     clients: list[Service] = Field(min_length=1)
+    auth_rotation_days: int = Field(
+        default=30, ge=SECRET_ROTATION_DAYS[0], le=SECRET_ROTATION_DAYS[1]
+    )
 
     @field_validator("node_type")
     @classmethod

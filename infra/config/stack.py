@@ -36,6 +36,7 @@ from infra.config.operations import (
     operator_values,
 )
 from infra.config.platforms import GcpConfig, VercelConfig
+from infra.config.security import SecurityConfig
 
 _STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -118,6 +119,7 @@ class StackConfig(_Model):
     budget: BudgetConfig
     error_tracking: ErrorTrackingConfig
     error_tracking_dsn: str | None = None
+    security: SecurityConfig
 
     @model_validator(mode="after")
     def _protected_stacks_keep_their_data(self) -> StackConfig:
@@ -245,6 +247,30 @@ class StackConfig(_Model):
     @classmethod
     def _unset_dsn(cls, dsn: object) -> object:
         return None if dsn == "" else dsn  # Pulumi.yaml's default: not set
+
+    @model_validator(mode="after")
+    def _security_baseline(self) -> StackConfig:
+        # A protected stack is a production-shaped one: firewall and backup plan are on.
+        if self.protect_stateful_resources:
+            missing = [
+                key
+                for key, on in (
+                    ("security.waf.enabled: true", self.security.waf.enabled),
+                    ("security.backup.enabled: true", self.security.backup.enabled),
+                )
+                if not on
+            ]
+            if missing:
+                raise ValueError(
+                    "protectStatefulResources is true, so the stack also needs "
+                    + ", ".join(missing)
+                )
+        if self.security.backup.enabled and not self.encryption.customer_managed_key:
+            raise ValueError(
+                "security.backup.enabled needs encryption.customerManagedKey: true (the backup "
+                "vault is encrypted with the stack's key)"
+            )
+        return self
 
     @field_validator("third_party_tokens")
     @classmethod

@@ -23,6 +23,8 @@ STACK_APIS: dict[str, str] = {
     "compute.googleapis.com": "VPC network, subnet, router, Cloud NAT",
     "container.googleapis.com": "the GKE cluster",
     "artifactregistry.googleapis.com": "the image registry",
+    "cloudkms.googleapis.com": "the registry's encryption key",
+    "binaryauthorization.googleapis.com": "the project's image admission policy",
     "iam.googleapis.com": "service accounts, workload identity pool and provider",
     "iamcredentials.googleapis.com": "CI impersonating its service accounts",
     "sts.googleapis.com": "CI exchanging GitHub tokens for Google ones",

@@ -1,20 +1,34 @@
 """`GcpCiIdentity`: keyless Google Cloud access for GitHub Actions.
 
 A workload identity pool and an OIDC provider for GitHub whose
-`attribute_condition` admits tokens of exactly one repository, and three service
-accounts, each impersonable only by exact token subjects:
+`attribute_condition` admits tokens of exactly one repository and exactly the
+subjects the accounts below trust, and three service accounts, each
+impersonable only by exact token subjects:
 
 - `deploy` (the stack's environment): the least roles application rollouts need,
   pushing images to Artifact Registry and updating workloads on GKE;
-- `infra` (the stack's environment): what `pulumi up` needs for this stack's
-  Google Cloud resources, scoped to the project;
-- `viewer` (pull requests and the main branch): read only, for previews and drift.
+- `infra` (the stack's environment): what `pulumi up` of this program's Google
+  Cloud resources calls, and nothing else: a custom role of the project holding
+  the permissions `INFRA_PERMISSIONS` lists for each resource type it manages,
+  and `roles/iam.serviceAccountUser` on the one account GKE's nodes run as
+  (granted on that account, not the project). It holds no IAM administration:
+  identities and grants (`ADMIN_OWNED`: service accounts, role bindings, the
+  custom role, the pool) change only in an administrator's `pulumi up`, as the
+  AWS deploy role's boundary does;
+- `viewer` (pull requests and the main branch): predefined read-only roles, one
+  per service the stack uses, for previews and drift (never the basic
+  `roles/viewer`).
 
-No service-account keys exist.
+No service-account keys exist. Permissions per API method: Google Cloud's REST
+references ("Authorization requires the following IAM permission"), as
+iann0036/iam-dataset `gcp/map.json` collects them; role contents: Google Cloud
+IAM "Roles and permissions" pages (checked against the same dataset's
+`gcp/roles/*.json`, August 2026).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -28,19 +42,81 @@ from infra.gcp.gke import GkePlatform
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # Application rollouts: push images, update workloads.
 DEPLOY_ROLES = ("roles/artifactregistry.writer", "roles/container.developer")
-# `pulumi up` of this stack's Google Cloud resources (network, cluster, registry, identity).
-INFRA_ROLES = (
-    "roles/artifactregistry.admin",
-    "roles/compute.networkAdmin",
-    "roles/container.admin",
-    "roles/iam.serviceAccountAdmin",
-    "roles/iam.serviceAccountUser",
-    "roles/iam.workloadIdentityPoolAdmin",
-    "roles/resourcemanager.projectIamAdmin",
-    "roles/serviceusage.serviceUsageAdmin",  # the stack enables the APIs it uses
+# `pulumi preview` and drift detection: read only, per service the stack uses.
+VIEWER_ROLES = (
+    "roles/iam.securityReviewer",  # IAM policies of the project, its accounts and keys
+    "roles/serviceusage.serviceUsageViewer",
+    "roles/compute.networkViewer",
+    "roles/container.clusterViewer",
+    "roles/artifactregistry.reader",
+    "roles/cloudkms.viewer",
+    "roles/binaryauthorization.policyViewer",
+    "roles/iam.serviceAccountViewer",
+    "roles/iam.workloadIdentityPoolViewer",
+    "roles/iam.roleViewer",
 )
-# `pulumi preview` and drift detection: read only.
-VIEWER_ROLES = ("roles/viewer", "roles/iam.securityReviewer")
+# What `pulumi up` calls for each resource type the infra account manages: create,
+# read, update, delete and the operations they wait on (method -> permission).
+INFRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "gcp:projects/service:Service": (
+        "serviceusage.services.enable", "serviceusage.services.get",
+        "serviceusage.services.list", "serviceusage.operations.get"),
+    "gcp:compute/network:Network": (
+        "compute.networks.create", "compute.networks.get", "compute.networks.update",
+        "compute.networks.delete", "compute.globalOperations.get"),
+    "gcp:compute/subnetwork:Subnetwork": (
+        "compute.subnetworks.create", "compute.subnetworks.get", "compute.subnetworks.update",
+        "compute.subnetworks.delete", "compute.subnetworks.setPrivateIpGoogleAccess",
+        "compute.regionOperations.get"),
+    "gcp:compute/router:Router": (
+        "compute.routers.create", "compute.routers.get", "compute.routers.update",
+        "compute.routers.delete", "compute.regionOperations.get"),
+    "gcp:compute/routerNat:RouterNat": (
+        "compute.routers.get", "compute.routers.update", "compute.regionOperations.get"),
+    "gcp:compute/firewall:Firewall": (
+        "compute.firewalls.create", "compute.firewalls.get", "compute.firewalls.update",
+        "compute.firewalls.delete", "compute.networks.updatePolicy",
+        "compute.globalOperations.get"),
+    "gcp:container/cluster:Cluster": (
+        "container.clusters.create", "container.clusters.get", "container.clusters.update",
+        "container.clusters.delete", "container.operations.get"),
+    # Node pool methods authorize on the cluster (nodePools.create: container.clusters.update).
+    "gcp:container/nodePool:NodePool": (
+        "container.clusters.get", "container.clusters.update", "container.operations.get"),
+    "gcp:artifactregistry/repository:Repository": (
+        "artifactregistry.repositories.create", "artifactregistry.repositories.get",
+        "artifactregistry.repositories.update", "artifactregistry.repositories.delete"),
+    "gcp:kms/keyRing:KeyRing": ("cloudkms.keyRings.create", "cloudkms.keyRings.get"),
+    "gcp:kms/cryptoKey:CryptoKey": (
+        "cloudkms.cryptoKeys.create", "cloudkms.cryptoKeys.get", "cloudkms.cryptoKeys.update"),
+    "gcp:binaryauthorization/policy:Policy": (
+        "binaryauthorization.policy.get", "binaryauthorization.policy.update"),
+}  # fmt: skip
+# The provider reads the project itself.
+INFRA_BASE_PERMISSIONS = ("resourcemanager.projects.get",)
+# Identities and grants: an administrator's `pulumi up` creates and changes them.
+ADMIN_OWNED: dict[str, str] = {
+    "gcp:serviceaccount/account:Account": "a service account",
+    "gcp:serviceaccount/iAMMember:IAMMember": "a grant on a service account",
+    "gcp:projects/iAMMember:IAMMember": "a grant on the project",
+    "gcp:projects/iAMCustomRole:IAMCustomRole": "the infra account's own role",
+    "gcp:projects/serviceIdentity:ServiceIdentity": "a Google service agent",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "a grant on a key",
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": "the CI identity pool",
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": "the pool's provider",
+}
+
+
+def infra_permissions() -> tuple[str, ...]:
+    """The infra account's custom role: every permission `INFRA_PERMISSIONS` lists, once."""
+    return tuple(
+        sorted({p for ps in INFRA_PERMISSIONS.values() for p in ps} | set(INFRA_BASE_PERMISSIONS))
+    )
+
+
+def custom_role_id(stack: str) -> str:
+    """`aevon_<stack>_infra`: custom role ids take letters, digits, `_` and `.` (3-64)."""
+    return f"aevon_{stack.replace('-', '_')}_infra"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,12 +126,16 @@ class GcpCiIdentityArgs:
     - `settings`: the enabled `gcp` section (its `project_id` receives the roles).
     - `github`: the repository whose tokens the pool accepts, and the deploy
       environment whose subject may impersonate the deploy and infra accounts.
+    - `node_service_account`: the account GKE's nodes run as (its `name`,
+      `projects/<p>/serviceAccounts/<email>`): the infra account may act as it
+      (creating and updating the cluster needs that), and on no other account.
 
     Raises ValueError when the gcp section is not enabled with a project id.
     """
 
     settings: GcpConfig
     github: GithubConfig
+    node_service_account: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         if not self.settings.enabled or self.settings.project_id is None:
@@ -109,22 +189,53 @@ class GcpCiIdentity(pulumi.ComponentResource):
                 "attribute.environment": "assertion.environment",
                 "attribute.ref": "assertion.ref",
             },
-            # Only this repository's tokens are accepted at all.
-            attribute_condition=f'assertion.repository == "{args.repo}"',
+            # Only this repository's tokens, and only the subjects an account trusts.
+            attribute_condition=attribute_condition(
+                args.repo, [args.github.oidc_subject, *viewer_subjects(args.repo)]
+            ),
             opts=child,
         )
         environment_subject = args.github.oidc_subject
         self.service_account_email = self._account(
-            name, "deploy", roles=DEPLOY_ROLES, subjects=[environment_subject], pool=pool, args=args
+            name,
+            "deploy",
+            roles=_predefined(DEPLOY_ROLES),
+            subjects=[environment_subject],
+            pool=pool,
+            args=args,
+        )
+        infra_role = gcp.projects.IAMCustomRole(
+            f"{name}-infra-role",
+            project=args.project_id,
+            role_id=custom_role_id(pulumi.get_stack()),
+            title=f"aevon {pulumi.get_stack()} pulumi up",
+            description="What pulumi up of aevon-infra calls for the resources CI manages",
+            permissions=list(infra_permissions()),
+            stage="GA",
+            opts=child,
         )
         self.infra_service_account_email = self._account(
-            name, "infra", roles=INFRA_ROLES, subjects=[environment_subject], pool=pool, args=args
+            name,
+            "infra",
+            roles={"pulumi-up": infra_role.name},
+            subjects=[environment_subject],
+            pool=pool,
+            args=args,
         )
+        if args.node_service_account is not None:
+            # Creating or updating the cluster acts as its node account: on it alone.
+            gcp.serviceaccount.IAMMember(
+                f"{name}-infra-acts-as-nodes",
+                service_account_id=args.node_service_account,
+                role="roles/iam.serviceAccountUser",
+                member=self.infra_service_account_email.apply(lambda e: f"serviceAccount:{e}"),
+                opts=child,
+            )
         self.viewer_service_account_email = self._account(
             name,
             "viewer",
-            roles=VIEWER_ROLES,
-            subjects=[f"repo:{args.repo}:pull_request", f"repo:{args.repo}:ref:refs/heads/main"],
+            roles=_predefined(VIEWER_ROLES),
+            subjects=viewer_subjects(args.repo),
             pool=pool,
             args=args,
         )
@@ -143,12 +254,13 @@ class GcpCiIdentity(pulumi.ComponentResource):
         name: str,
         purpose: str,
         *,
-        roles: tuple[str, ...],
+        roles: Mapping[str, pulumi.Input[str]],
         subjects: list[str],
         pool: gcp.iam.WorkloadIdentityPool,
         args: GcpCiIdentityArgs,
     ) -> pulumi.Output[str]:
-        """A service account with `roles` that exactly these token subjects may impersonate."""
+        """A service account with `roles` (label -> role) on the project, which exactly these
+        token subjects may impersonate."""
         child = self._child
         account = gcp.serviceaccount.Account(
             f"{name}-{purpose}",
@@ -157,9 +269,9 @@ class GcpCiIdentity(pulumi.ComponentResource):
             opts=child,
         )
         member = account.email.apply(lambda email: f"serviceAccount:{email}")
-        for role in roles:
+        for label, role in roles.items():
             gcp.projects.IAMMember(
-                f"{name}-{purpose}-{role.split('/')[-1].replace('.', '-')}",
+                f"{name}-{purpose}-{label}",
                 project=args.project_id,
                 role=role,
                 member=member,
@@ -178,15 +290,40 @@ class GcpCiIdentity(pulumi.ComponentResource):
         return account.email
 
 
+def _predefined(roles: tuple[str, ...]) -> dict[str, str]:
+    """Predefined roles labelled as their names read (`roles/container.developer` ->
+    `container-developer`)."""
+    return {role.split("/")[-1].replace(".", "-"): role for role in roles}
+
+
+def viewer_subjects(repo: str) -> list[str]:
+    """The token subjects of the read-only jobs: pull requests and the main branch."""
+    return [f"repo:{repo}:pull_request", f"repo:{repo}:ref:refs/heads/main"]
+
+
+def attribute_condition(repo: str, subjects: list[str]) -> str:
+    """The pool provider's CEL condition: this repository's tokens, with one of `subjects`."""
+    alternatives = " || ".join(f'assertion.sub == "{s}"' for s in dict.fromkeys(subjects))
+    return f'assertion.repository == "{repo}" && ({alternatives})'
+
+
 def build_if_enabled(
-    name: str, cfg: StackConfig, provider: gcp.Provider | None, apis: ProjectApis | None
+    name: str,
+    cfg: StackConfig,
+    provider: gcp.Provider | None,
+    apis: ProjectApis | None,
+    platform: GkePlatform | None = None,
 ) -> GcpCiIdentity | None:
     """Keyless CI access to the stack's GCP project, where Google Cloud is enabled."""
     if not cfg.gcp.enabled or provider is None or cfg.gcp.project_id is None:
         return None
     return GcpCiIdentity(
         name,
-        GcpCiIdentityArgs(settings=cfg.gcp, github=cfg.github),
+        GcpCiIdentityArgs(
+            settings=cfg.gcp,
+            github=cfg.github,
+            node_service_account=platform.node_service_account_name if platform else None,
+        ),
         opts=waiting_for(apis, provider),
     )
 

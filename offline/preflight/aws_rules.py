@@ -60,6 +60,11 @@ def stateful_pulumi_types() -> frozenset[str]:
     folded = {
         "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
         "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketVersioning:BucketVersioning",
     }
     return frozenset(
         token

@@ -43,6 +43,7 @@ SPELLING = {
     "targetGroupArn": "TargetGroupArn",
     "okActions": "OKActions",
     "multiAzEnabled": "MultiAZEnabled",
+    "cloudwatchMetricsEnabled": "CloudWatchMetricsEnabled",
 }
 
 
@@ -393,6 +394,73 @@ def _budget_notifications(notifications: list[Mapping[str, Any]]) -> dict[str, A
 REGION = "the region whose endpoint manages it (pulumi-aws 7's per-resource region), not a property"
 
 
+def _access_logs(config: Mapping[str, Any]) -> dict[str, Any]:
+    attrs = [{"Key": "access_logs.s3.enabled", "Value": _lower_bool(config.get("enabled"))}]
+    if config.get("bucket"):
+        attrs.append({"Key": "access_logs.s3.bucket", "Value": str(config["bucket"])})
+    if config.get("prefix"):
+        attrs.append({"Key": "access_logs.s3.prefix", "Value": str(config["prefix"])})
+    return {"LoadBalancerAttributes": attrs}
+
+
+def _lifecycle_rules(rules: list[Mapping[str, Any]]) -> dict[str, Any]:
+    converted = []
+    for rule in rules:
+        entry: dict[str, Any] = {"Id": rule.get("id"), "Status": rule.get("status")}
+        prefix = (rule.get("filter") or {}).get("prefix")
+        if prefix:
+            entry["Prefix"] = prefix
+        if (rule.get("expiration") or {}).get("days"):
+            entry["ExpirationInDays"] = _number(rule["expiration"]["days"])
+        noncurrent = rule.get("noncurrentVersionExpiration") or {}
+        if noncurrent.get("noncurrentDays"):
+            entry["NoncurrentVersionExpiration"] = {
+                "NoncurrentDays": _number(noncurrent["noncurrentDays"])
+            }
+        abort = rule.get("abortIncompleteMultipartUpload") or {}
+        if abort.get("daysAfterInitiation"):
+            entry["AbortIncompleteMultipartUpload"] = {
+                "DaysAfterInitiation": _number(abort["daysAfterInitiation"])
+            }
+        converted.append({k: v for k, v in entry.items() if v is not None})
+    return {"LifecycleConfiguration": {"Rules": converted}}
+
+
+def _encryption_rules(rules: list[Mapping[str, Any]]) -> dict[str, Any]:
+    converted = []
+    for rule in rules:
+        default = rule.get("applyServerSideEncryptionByDefault") or {}
+        entry: dict[str, Any] = {
+            "ServerSideEncryptionByDefault": {
+                k: v
+                for k, v in (
+                    ("SSEAlgorithm", default.get("sseAlgorithm")),
+                    ("KMSMasterKeyID", default.get("kmsMasterKeyId")),
+                )
+                if v is not None
+            }
+        }
+        if rule.get("bucketKeyEnabled") is not None:
+            entry["BucketKeyEnabled"] = rule["bucketKeyEnabled"]
+        converted.append(entry)
+    return {"BucketEncryption": {"ServerSideEncryptionConfiguration": converted}}
+
+
+def _backup_rules(rules: list[Mapping[str, Any]]) -> dict[str, Any]:
+    names = {"ruleName": "RuleName", "targetVaultName": "TargetBackupVault",
+             "schedule": "ScheduleExpression", "startWindow": "StartWindowMinutes",
+             "completionWindow": "CompletionWindowMinutes"}  # fmt: skip
+    converted = []
+    for rule in rules:
+        entry = {names[k]: _number(v) for k, v in rule.items() if k in names and v is not None}
+        if rule.get("lifecycle"):
+            entry["Lifecycle"] = {
+                "DeleteAfterDays": _number(rule["lifecycle"].get("deleteAfter")),
+            }
+        converted.append(entry)
+    return {"BackupPlan": {"BackupPlanRule": converted}}
+
+
 # ---------------------------------------------------------------------------- the table
 TYPES: dict[str, TypeMap] = {
     "aws:acm/certificate:Certificate": TypeMap(
@@ -533,6 +601,32 @@ TYPES: dict[str, TypeMap] = {
         "AWS::CloudWatch::Dashboard",
         {"dashboardName": "DashboardName", "dashboardBody": "DashboardBody"},
         {"region": REGION},
+    ),
+    "aws:backup/plan:Plan": TypeMap(
+        "AWS::Backup::BackupPlan",
+        {
+            "name": nested("BackupPlan", "BackupPlanName"),
+            "rules": _backup_rules,
+            "tags": to("BackupPlanTags"),
+        },
+    ),
+    "aws:backup/selection:Selection": TypeMap(
+        "AWS::Backup::BackupSelection",
+        {
+            "planId": "BackupPlanId",
+            "name": nested("BackupSelection", "SelectionName"),
+            "iamRoleArn": nested("BackupSelection", "IamRoleArn"),
+            "resources": nested("BackupSelection", "Resources"),
+        },
+    ),
+    "aws:backup/vault:Vault": TypeMap(
+        "AWS::Backup::BackupVault",
+        {
+            "name": "BackupVaultName",
+            "kmsKeyArn": "EncryptionKeyArn",
+            "tags": to("BackupVaultTags"),
+        },
+        {"forceDestroy": PROVIDER_ONLY + ": deletes the recovery points with the vault"},
     ),
     "aws:cloudwatch/logGroup:LogGroup": TypeMap(
         "AWS::Logs::LogGroup",
@@ -1020,6 +1114,7 @@ TYPES: dict[str, TypeMap] = {
             "desyncMitigationMode": _load_balancer_attribute(
                 "routing.http.desync_mitigation_mode", str
             ),
+            "accessLogs": _access_logs,
             "tags": "Tags",
         },
     ),
@@ -1140,6 +1235,42 @@ TYPES: dict[str, TypeMap] = {
         {"bucket": "BucketName", "objectLockEnabled": "ObjectLockEnabled", "tags": "Tags"},
         {"forceDestroy": PROVIDER_ONLY + ": empties the bucket before deleting it"},
     ),
+    # CloudFormation sets these on the bucket itself (AWS::S3::Bucket properties).
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": TypeMap(
+        "AWS::S3::Bucket", {"bucket": "BucketName", "rules": _lifecycle_rules}
+    ),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": TypeMap(
+        "AWS::S3::Bucket",
+        {
+            "bucket": "BucketName",
+            "rule": lambda v: {"OwnershipControls": {"Rules": [cfn_value(v)]}},
+        },
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": TypeMap(
+        "AWS::S3::BucketPolicy", {"bucket": "Bucket", "policy": json_doc("PolicyDocument")}
+    ),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": TypeMap(
+        "AWS::S3::Bucket",
+        {
+            "bucket": "BucketName",
+            **{
+                key: nested("PublicAccessBlockConfiguration", key[:1].upper() + key[1:])
+                for key in (
+                    "blockPublicAcls",
+                    "blockPublicPolicy",
+                    "ignorePublicAcls",
+                    "restrictPublicBuckets",
+                )
+            },
+        },
+    ),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        TypeMap("AWS::S3::Bucket", {"bucket": "BucketName", "rules": _encryption_rules})
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": TypeMap(
+        "AWS::S3::Bucket",
+        {"bucket": "BucketName", "versioningConfiguration": "VersioningConfiguration"},
+    ),
     "aws:secretsmanager/secret:Secret": TypeMap(
         "AWS::SecretsManager::Secret",
         {"name": "Name", "description": "Description", "kmsKeyId": "KmsKeyId", "tags": "Tags"},
@@ -1147,6 +1278,15 @@ TYPES: dict[str, TypeMap] = {
             "recoveryWindowInDays": "DeleteSecret's recovery window (an API call parameter)",
             "forceOverwriteReplicaSecret": PROVIDER_ONLY,
         },
+    ),
+    "aws:secretsmanager/secretRotation:SecretRotation": TypeMap(
+        "AWS::SecretsManager::RotationSchedule",
+        {
+            "secretId": "SecretId",
+            "rotationLambdaArn": "RotationLambdaARN",
+            "rotationRules": "RotationRules",
+        },
+        {"rotateImmediately": "RotateSecret's RotateImmediately (an API call parameter)"},
     ),
     "aws:secretsmanager/secretVersion:SecretVersion": TypeMap(
         None,
@@ -1216,6 +1356,31 @@ TYPES: dict[str, TypeMap] = {
         "AWS::SQS::Queue",
         {"redriveAllowPolicy": json_doc("RedriveAllowPolicy")},
         {"queueUrl": "names the queue the policy is set on (its QueueUrl attribute)"},
+    ),
+    "aws:wafv2/webAcl:WebAcl": TypeMap(
+        "AWS::WAFv2::WebACL",
+        {
+            "name": "Name",
+            "description": "Description",
+            "scope": "Scope",
+            "defaultAction": "DefaultAction",
+            "rules": "Rules",
+            "visibilityConfig": "VisibilityConfig",
+            "tags": "Tags",
+        },
+    ),
+    "aws:wafv2/webAclAssociation:WebAclAssociation": TypeMap(
+        "AWS::WAFv2::WebACLAssociation",
+        {"resourceArn": "ResourceArn", "webAclArn": "WebACLArn"},
+    ),
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": TypeMap(
+        "AWS::WAFv2::LoggingConfiguration",
+        {
+            "resourceArn": "ResourceArn",
+            "logDestinationConfigs": "LogDestinationConfigs",
+            "redactedFields": "RedactedFields",
+            "loggingFilter": "LoggingFilter",
+        },
     ),
 }
 

@@ -169,6 +169,36 @@ def _default_tags(r: Registration, inventory: Inventory) -> str | None:
     return f"tags repeat the provider's default tags {repeated}" if repeated else None
 
 
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+
+
+def _rotated_secrets(inventory: Inventory) -> set[str]:
+    """URNs of the secrets a rotation schedule names."""
+    return {
+        u for r in inventory.of_type(ROTATION) for u in r.property_dependencies.get("secretId", [])
+    }
+
+
+def _token_ignored(r: Registration, inventory: Inventory) -> str | None:
+    if not r.input("authToken") or not inventory.of_type(ROTATION):
+        return None
+    if "authToken" in r.ignore_changes:
+        return None
+    return "authToken is not in ignore_changes: the next up would set the first token again"
+
+
+def _rotated_value_ignored(r: Registration, inventory: Inventory) -> str | None:
+    if not set(r.property_dependencies.get("secretId", [])) & _rotated_secrets(inventory):
+        return None
+    missing = [k for k in ("secretString", "versionStages") if k not in r.ignore_changes]
+    if missing:
+        return (
+            f"the secret rotates but {missing} are not in ignore_changes: the next up (or a "
+            "refresh) would put the first value back as the current one"
+        )
+    return None
+
+
 ROWS: list[CloudManaged] = [
     CloudManaged(
         "aws:ecs/service:Service",
@@ -226,6 +256,26 @@ ROWS: list[CloudManaged] = [
         "manageMasterUserPassword: RDS owns and rotates it in Secrets Manager",
         "AWS RDS 'Password management with Amazon RDS and AWS Secrets Manager'",
         _master_password,
+    ),
+    CloudManaged(
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "authToken",
+        "the cache token rotation (Secrets Manager: ROTATE, then SET)",
+        "ignored",
+        "ignore_changes: the program sets the first token only",
+        "AWS ElastiCache 'Modifying the AUTH token on an existing cluster' (ROTATE, SET); "
+        "infra/functions/rotate_cache_token",
+        _token_ignored,
+    ),
+    CloudManaged(
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        "secretString",
+        "Secrets Manager rotation (new versions, AWSCURRENT moved)",
+        "ignored",
+        "ignore_changes on secretString and versionStages of a rotated secret's first value",
+        "AWS Secrets Manager 'Rotation by Lambda function' (staging labels); pulumi/pulumi#16146 "
+        "(refresh honours ignoreChanges)",
+        _rotated_value_ignored,
     ),
     CloudManaged(
         "aws:rds/clusterInstance:ClusterInstance",

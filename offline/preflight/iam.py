@@ -446,6 +446,9 @@ LOOKUP_CALLS: dict[str, tuple[Lookup | None, str]] = {
         None, f"{_TF} internal/service/meta/partition_data_source.go: no API call"),
     "aws:iam/getPolicyDocument:getPolicyDocument": (
         None, f"{_TF} internal/service/iam/policy_document_data_source.go: rendered locally"),
+    "aws:elb/getServiceAccount:getServiceAccount": (
+        None, f"{_TF} internal/service/elb/service_account_data_source.go: a table of the "
+        "Elastic Load Balancing account per region, no API call"),
 }  # fmt: skip
 
 
@@ -574,6 +577,41 @@ NOT_NEEDED: dict[tuple[str, str], tuple[str, Callable[[Registration], bool]]] = 
         "group metrics collection", _input_set("enabledMetrics")),
     ("AWS::AutoScaling::AutoScalingGroup", "autoscaling:*Processes"): (
         "suspended scaling processes", _input_set("suspendedProcesses")),
+    ("AWS::S3::Bucket", "s3tables:*"): (
+        "an S3 metadata table configuration (MetadataTableConfiguration)",
+        _input_set("metadataTableConfiguration")),
+    **{
+        ("AWS::S3::Bucket", f"s3:{action}"): (
+            "tagging S3 access grants and Storage Lens groups, the only resources this "
+            "action takes (a bucket's tags go through PutBucketTagging)", lambda r: False)
+        for action in ("TagResource", "UntagResource", "ListTagsForResource")
+    },
+    ("AWS::S3::Bucket", "iam:PassRole"): (
+        "replication (the ReplicationConfiguration's role)",
+        _input_set("replicationConfiguration")),
+    ("AWS::WAFv2::WebACL", "payments:*"): (
+        "a monetization configuration (MonetizationConfig)", _input_set("monetizationConfig")),
+    ("AWS::WAFv2::WebACLAssociation", "wafv2:*PermissionPolicy"): (
+        "a permission policy sharing the web ACL with other accounts", lambda r: False),
+    **{
+        ("AWS::WAFv2::WebACLAssociation", f"{service}:*"): (
+            f"protecting a resource of {service} (the association names {arn_service})",
+            _inputs_mention(f":{arn_service}:"))
+        for service, arn_service in (
+            ("apigateway", "apigateway"), ("appsync", "appsync"), ("cognito-idp", "cognito-idp"),
+            ("apprunner", "apprunner"), ("amplify", "amplify"), ("ec2", "ec2"),
+            ("bedrock-agentcore", "bedrock-agentcore"))
+    },
+    ("AWS::WAFv2::LoggingConfiguration", "firehose:*"): (
+        "logging to Kinesis Data Firehose", _inputs_mention(":firehose:")),
+    ("AWS::WAFv2::LoggingConfiguration", "s3:*"): (
+        "logging to an S3 bucket", _inputs_mention("arn:aws:s3:::")),
+    ("AWS::Backup::BackupVault", "backup:PutBackupVaultLockConfiguration"): (
+        "a vault lock (LockConfiguration)", _input_set("lockConfiguration")),
+    ("AWS::Backup::BackupVault", "backup:PutBackupVaultNotifications"): (
+        "vault notifications (Notifications)", _input_set("notifications")),
+    ("AWS::Backup::BackupVault", "backup:PutBackupVaultAccessPolicy"): (
+        "a vault access policy (AccessPolicy)", _input_set("accessPolicy")),
 }  # fmt: skip
 
 
@@ -672,14 +710,15 @@ def resource_calls(
 @dataclass(frozen=True)
 class DeployRole:
     role: Registration
-    policies: tuple[Registration, ...]  # inline policies
+    policies: tuple[Registration, ...]  # inline and attached customer managed policies
     boundary: Registration | None
     grants: Grants
     account: str
     region: str
+    attachments: tuple[Registration, ...] = ()
 
     def administrator_owned(self) -> set[str]:
-        owned = {self.role.urn, *(p.urn for p in self.policies)}
+        owned = {self.role.urn, *(p.urn for p in self.policies), *(a.urn for a in self.attachments)}
         if self.boundary is not None:
             owned.add(self.boundary.urn)
         return owned
@@ -707,6 +746,16 @@ def deploy_role(inventory: Inventory) -> DeployRole | None:
         for p in inventory.of_type("aws:iam/rolePolicy:RolePolicy")
         if p.input("role") in role_refs
     )
+    # Customer managed policies of the stack attached to the role count as its own.
+    attachments = tuple(
+        a
+        for a in inventory.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.input("role") in role_refs
+    )
+    attached = {a.input("policyArn") for a in attachments}
+    policies += tuple(
+        p for p in inventory.of_type("aws:iam/policy:Policy") if p.outputs.get("arn") in attached
+    )
     identity = tuple(
         s for p in policies for s in Statement.parse(json.loads(p.input("policy")), p.name)
     )
@@ -722,7 +771,13 @@ def deploy_role(inventory: Inventory) -> DeployRole | None:
         bounded = tuple(Statement.parse(json.loads(boundary.input("policy")), boundary.name))
     account = str(arn).split(":")[4]
     return DeployRole(
-        role, policies, boundary, Grants(identity, bounded), account, _provider_region(inventory)
+        role,
+        policies,
+        boundary,
+        Grants(identity, bounded),
+        account,
+        _provider_region(inventory),
+        attachments,
     )
 
 

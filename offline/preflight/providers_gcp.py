@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterable
 
+from infra.gcp.ci_identity import ADMIN_OWNED, INFRA_PERMISSIONS
 from offline.engine import Inventory, Registration
 from offline.preflight import Check
 from offline.preflight.table import names, per_resource, waits_for, whole_inventory
@@ -32,6 +33,9 @@ API_OF_TYPE: dict[str, str] = {
     "gcp:compute/": "compute.googleapis.com",
     "gcp:container/": "container.googleapis.com",
     "gcp:artifactregistry/": "artifactregistry.googleapis.com",
+    "gcp:kms/": "cloudkms.googleapis.com",
+    "gcp:binaryauthorization/": "binaryauthorization.googleapis.com",
+    "gcp:projects/iAMCustomRole:": "iam.googleapis.com",
     "gcp:serviceaccount/": "iam.googleapis.com",
     "gcp:iam/": "iam.googleapis.com",
     "gcp:projects/iAMMember:": "cloudresourcemanager.googleapis.com",
@@ -149,6 +153,37 @@ def _ci_can_connect(inventory: Inventory) -> Iterable[tuple[str, str]]:
             )
 
 
+CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
+
+
+def _infra_role_covers(inventory: Inventory) -> Iterable[tuple[str, str]]:
+    """The infra account's custom role holds what `pulumi up` of every CI-managed type calls;
+    every other GCP type is administrator-owned (identities and grants)."""
+    roles = [r for r in inventory.of_type(CUSTOM_ROLE) if str(r.input("roleId")).endswith("_infra")]
+    if not roles:
+        return
+    granted = {str(p) for r in roles for p in (r.input("permissions") or [])}
+    for r in inventory.custom():
+        if not r.type.startswith("gcp:") or r.type in ADMIN_OWNED:
+            continue
+        needed = INFRA_PERMISSIONS.get(r.type)
+        if needed is None:
+            yield (
+                r.urn,
+                f"{r.type} is neither in INFRA_PERMISSIONS (what the infra account's role "
+                "must hold to manage it) nor administrator-owned (ADMIN_OWNED), in "
+                "infra/gcp/ci_identity.py",
+            )
+            continue
+        missing = sorted(set(needed) - granted)
+        if missing:
+            yield (
+                r.urn,
+                f"the infra account's role lacks {names(missing)}: CI's `pulumi up` of "
+                f"{r.name} fails with 403",
+            )
+
+
 def _github_provider_condition(r: Registration) -> Iterable[str]:
     issuer = (r.input("oidc") or {}).get("issuerUri")
     if issuer == GITHUB_ISSUER and not str(r.input("attributeCondition") or "").strip():
@@ -233,6 +268,14 @@ CHECKS: list[Check] = [
         "Google Cloud GKE 'Customize your network isolation' (container.clusters.connect); "
         "Google Cloud IAM 'Google Kubernetes Engine roles and permissions'",
         check=_ci_can_connect,
+    ),
+    whole_inventory(
+        "gcp-infra-role-covers",
+        "the CI infra account's custom role holds what `pulumi up` calls for each type it manages",
+        "Google Cloud REST references ('Authorization requires the following IAM permission'), "
+        "as iann0036/iam-dataset gcp/map.json collects them; INFRA_PERMISSIONS in "
+        "infra/gcp/ci_identity.py",
+        check=_infra_role_covers,
     ),
     per_resource(
         "gcp-github-provider-condition",

@@ -279,6 +279,7 @@ def _alb(tls: TlsConfig | None) -> RecordingMonitor:
                 routes=ROUTES,
                 target_security_group_ids={Service.API: "sg-api", Service.WEB: "sg-web"},
                 tls=tls,
+                access_logs_bucket="aevon-test-public-logs-123456789012",
                 alarm_topics=TOPICS,
             ),
         )
@@ -493,6 +494,7 @@ def test_target_groups_are_handed_out_once_a_listener_routes_to_them() -> None:
                 routes=ROUTES,
                 target_security_group_ids={Service.API: "sg-api", Service.WEB: "sg-web"},
                 tls=None,
+                access_logs_bucket="aevon-test-public-logs-123456789012",
                 alarm_topics=TOPICS,
             ),
         )

@@ -65,7 +65,46 @@ ENI = "aws:ec2/networkInterface:NetworkInterface"
 TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 
+SECRET_URN = f"{URN}aws:secretsmanager/secret:Secret::cache-auth-secret"
+ROTATED = fx(
+    "aws:secretsmanager/secretRotation:SecretRotation",
+    "cache-rotation-schedule",
+    {"secretId": "arn:aws:secretsmanager:us-east-1:1:secret:s"},
+    property_dependencies={"secretId": [SECRET_URN]},
+)
+
+
+def _first_value(*ignored: str) -> Registration:
+    return fx(
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        "cache-auth-secret-value",
+        {"secretString": "t"},
+        property_dependencies={"secretId": [SECRET_URN]},
+        ignore_changes=list(ignored),
+    )
+
+
 CASES: list[tuple[str, list[Registration], bool]] = [
+    (
+        "cloud-managed-elasticache-replicationgroup-authtoken",
+        [ROTATED, fx(CACHE, "c", {"authToken": "t"})],
+        True,
+    ),
+    (
+        "cloud-managed-elasticache-replicationgroup-authtoken",
+        [ROTATED, fx(CACHE, "c", {"authToken": "t"}, ignore_changes=["authToken"])],
+        False,
+    ),
+    (
+        "cloud-managed-secretsmanager-secretversion-secretstring",
+        [ROTATED, _first_value("secretString")],
+        True,
+    ),
+    (
+        "cloud-managed-secretsmanager-secretversion-secretstring",
+        [ROTATED, _first_value("secretString", "versionStages")],
+        False,
+    ),
     ("cloud-managed-ecs-service-desiredcount", [fx(SERVICE, "s", {"desiredCount": 2})], True),
     (
         "cloud-managed-ecs-service-desiredcount",

@@ -16,7 +16,7 @@ from offline.preflight import iam
 from offline.preflight import iam_reference as ref
 from offline.preflight.deploy_scope import render, star_only_actions
 
-ROLE_POLICIES = ("ci-deploy-policy", "ci-deploy-boundary")
+ROLE_POLICIES = ("ci-deploy-policy", "ci-deploy-actions", "ci-deploy-boundary")
 
 
 def _policies(inventory: Inventory) -> dict[str, dict[str, Any]]:

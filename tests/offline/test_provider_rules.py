@@ -217,6 +217,17 @@ def _ci_account(role: str) -> tuple[Registration, Registration]:
     return impersonation, grant
 
 
+def _infra_role(without: str = "") -> Registration:
+    from infra.gcp.ci_identity import infra_permissions
+
+    granted = [p for p in infra_permissions() if p != without]
+    return fx(
+        "gcp:projects/iAMCustomRole:IAMCustomRole",
+        "ci-infra-role",
+        {"roleId": "aevon_test_infra", "permissions": granted},
+    )
+
+
 CASES += [
     ("gcp-api-enabled-first", _inv(_network(False)), True),
     ("gcp-api-enabled-first", _inv(COMPUTE_API, _network(False)), True),
@@ -271,6 +282,17 @@ CASES += [
         ),
         False,
     ),
+    (
+        "gcp-infra-role-covers",
+        _inv(_infra_role(without="container.clusters.update"), _cluster()),
+        True,
+    ),
+    (
+        "gcp-infra-role-covers",
+        _inv(_infra_role(), fx("gcp:sql/databaseInstance:DatabaseInstance", "db", {})),
+        True,
+    ),
+    ("gcp-infra-role-covers", _inv(_infra_role(), _cluster(), *_ci_account("roles/x")), False),
     ("gcp-github-provider-condition", _inv(fx(POOL_PROVIDER, "p", {"oidc": GITHUB_OIDC})), True),
     (
         "gcp-github-provider-condition",

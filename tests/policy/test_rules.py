@@ -11,6 +11,7 @@ from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs, Resourc
 
 from offline.engine import Inventory, stack_file
 from offline.report import subjects
+from policy import waivers
 from policy.pack import policies
 from policy.rules import RULES, STACK_RULES, Subject, evaluate
 
@@ -71,6 +72,10 @@ LOGS = "aws:cloudwatch/logGroup:LogGroup"
 GKE = "gcp:container/cluster:Cluster"
 ENV = "github:index/repositoryEnvironment:RepositoryEnvironment"
 SGR = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+MEMBER = "gcp:projects/iAMMember:IAMMember"
+REGISTRY = "gcp:artifactregistry/repository:Repository"
+SA = "serviceAccount:ci-infra@p.iam.gserviceaccount.com"
 GOOD_CACHE = {"atRestEncryptionEnabled": True, "transitEncryptionEnabled": True, "transitEncryptionMode": "required",
               "authToken": "x", "subnetGroupName": "g", "multiAzEnabled": True, "automaticFailoverEnabled": True,
               "snapshotRetentionLimit": 7}  # fmt: skip
@@ -124,6 +129,13 @@ CASES: dict[str, tuple[Subject, Subject]] = {
     "prod-cache-multi-az": (S(CACHE, protected=True, **{**GOOD_CACHE, "multiAzEnabled": False}), S(CACHE, protected=True, **GOOD_CACHE)),
     "prod-protect-stateful": (S(ECR, protected=True), S(ECR, protect=True, protected=True)),
     "prod-https-only": (S("aws:lb/listener:Listener", protected=True, protocol="HTTP", defaultActions=[{"type": "forward"}]), S("aws:lb/listener:Listener", protected=True, protocol="HTTP", defaultActions=[{"type": "redirect"}])),
+    "alb-access-logs": (S(ALB, accessLogs={"bucket": "b", "enabled": False}), S(ALB, accessLogs={"bucket": "b", "enabled": True})),
+    "gcp-no-project-impersonation-roles": (S(MEMBER, role="roles/iam.serviceAccountUser", member=SA), S(MEMBER, role="roles/container.developer", member=SA)),
+    "gcp-no-admin-roles-for-service-accounts": (S(MEMBER, role="roles/resourcemanager.projectIamAdmin", member=SA), S(MEMBER, role="projects/p/roles/aevon_prod_infra", member=SA)),
+    "gcp-no-basic-roles": (S(MEMBER, role="roles/viewer", member=SA), S(MEMBER, role="roles/compute.networkViewer", member=SA)),
+    "gke-binary-authorization": (S(GKE, binaryAuthorization={"evaluationMode": "DISABLED"}), S(GKE, binaryAuthorization={"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"})),
+    "gke-intranode-visibility": (S(GKE), S(GKE, enableIntranodeVisibility=True)),
+    "artifact-registry-cmek": (S(REGISTRY), S(REGISTRY, kmsKeyName="projects/p/locations/l/keyRings/r/cryptoKeys/k")),
 }  # fmt: skip
 
 
@@ -136,7 +148,9 @@ def test_every_rule_has_a_case_a_severity_an_enforcement_and_a_cited_control() -
     for rule in (*RULES, *STACK_RULES):
         assert rule.severity in ("low", "medium", "high", "critical")
         assert rule.enforcement in ("advisory", "mandatory")
-        cites = any(k in rule.description for k in ("CKV_", "AVD-", "No Checkov", "No scanner"))
+        cites = bool(rule.checks) or any(
+            k in rule.description for k in ("AVD-", "No Checkov", "No scanner")
+        )
         assert cites, f"{rule.name} must cite the scanner rule it mirrors (or say there is none)"
 
 
@@ -192,6 +206,70 @@ def test_protected_database_needs_two_azs() -> None:
     )
     assert rule.violations([cluster, one])
     assert rule.violations([cluster, one, two]) == []
+
+
+def _linked(typ: str, name: str, key: str, target: Subject) -> Subject:
+    return Subject(typ, name, f"urn:pulumi:prod::aevon::{typ}::{name}", {},
+                   dependencies={key: [target.urn]})  # fmt: skip
+
+
+PUBLIC_ALB = Subject(ALB, "public-alb", f"urn:pulumi:prod::aevon::{ALB}::public-alb", {})
+CLUSTER = Subject(RDS, "database-cluster", f"urn:pulumi:prod::aevon::{RDS}::database-cluster", {})
+SECRET_TYPE = "aws:secretsmanager/secret:Secret"
+SECRET = Subject(SECRET_TYPE, "cache-auth-secret", f"urn:pulumi:prod::aevon::{SECRET_TYPE}::s", {})
+STACK_CASES = {
+    "alb-waf": (
+        [PUBLIC_ALB],
+        [PUBLIC_ALB, _linked("aws:wafv2/webAclAssociation:WebAclAssociation", "waf", "resourceArn", PUBLIC_ALB)],
+    ),
+    "database-backup-plan": (
+        [CLUSTER, _linked("aws:backup/selection:Selection", "sel", "resources", PUBLIC_ALB)],
+        [CLUSTER, _linked("aws:backup/selection:Selection", "sel", "resources", CLUSTER)],
+    ),
+    "secret-rotation": (
+        [SECRET],
+        [SECRET, _linked("aws:secretsmanager/secretRotation:SecretRotation", "rot", "secretId", SECRET)],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(STACK_CASES))
+def test_stack_rule_fails_the_bad_stack_and_passes_the_good_one(name: str) -> None:
+    (rule,) = [r for r in STACK_RULES if r.name == name]
+    bad, good = STACK_CASES[name]
+    assert rule.violations(bad), f"{name} let a bad stack through"
+    assert rule.violations(good) == [], f"{name} flagged a good stack"
+
+
+def test_a_waiver_of_a_cited_checkov_id_skips_the_rule_there_only() -> None:
+    entry = waivers.parse(
+        {
+            "waivers": [
+                {
+                    "checks": ["CKV2_AWS_28"],
+                    "stacks": ["dev"],
+                    "resources": ["public-*"],
+                    "reason": "no WAF in dev: it costs money for no traffic",
+                    "accepted": "platform-team: dev serves no customers",
+                }
+            ]
+        },
+        known_stacks=None,
+    )
+    dev_alb = Subject(ALB, "public-alb", f"urn:pulumi:dev::aevon::{ALB}::public-alb", {})
+    assert [f.rule for f in evaluate([dev_alb], entry) if f.rule == "alb-waf"] == []
+    assert [f.rule for f in evaluate([PUBLIC_ALB], entry) if f.rule == "alb-waf"] == ["alb-waf"]
+    assert [f.rule for f in evaluate([dev_alb], []) if f.rule == "alb-waf"] == ["alb-waf"]
+
+
+def test_every_waived_check_is_one_the_pack_or_checkov_alone_knows() -> None:
+    """The waiver file and the pack speak the same ids: a waived id the pack mirrors is
+    cited by that rule (so the pack honours it)."""
+    cited = {c for r in (*RULES, *STACK_RULES) for c in r.checks}
+    assert {"CKV2_AWS_28", "CKV2_AWS_8", "CKV2_AWS_57", "CKV_AWS_91", "CKV_GCP_41", "CKV_GCP_42",
+            "CKV_GCP_49", "CKV_GCP_61", "CKV_GCP_66", "CKV_GCP_84", "CKV_GCP_117"} <= cited  # fmt: skip
+    for w in waivers.load(known_stacks=None):
+        assert w.checks, w
 
 
 def test_the_pulumi_policy_wrappers_report_through_the_sdk() -> None:
