@@ -1,11 +1,15 @@
-"""Composition root of the bootstrap project: config -> StateBackend -> exports."""
+"""Composition root of the bootstrap project: config -> StateBackend, ImageRegistry -> exports."""
 
 import pulumi
 import pulumi_aws as aws
 
-from bootstrap.state_backend import StateBackend, StateBackendArgs
+from bootstrap.image_registry import ImageRegistry, ImageRegistryArgs, ImageRegistrySettings
+from bootstrap.state_backend import GITHUB_OIDC_URL, StateBackend, StateBackendArgs
 
-args = StateBackendArgs.from_config(pulumi.Config())
+config = pulumi.Config()
+# All config is validated before the first resource.
+args = StateBackendArgs.from_config(config)
+image_settings = ImageRegistrySettings.from_config(config)
 provider = aws.Provider(
     "aws",
     region=pulumi.Config("aws").require("region"),
@@ -13,10 +17,28 @@ provider = aws.Provider(
         tags={"Project": "aevon", "Environment": "bootstrap", "ManagedBy": "pulumi"}
     ),
 )
-backend = StateBackend("state", args, opts=pulumi.ResourceOptions(providers=[provider]))
+on_aws = pulumi.ResourceOptions(providers=[provider])
+backend = StateBackend("state", args, opts=on_aws)
+
+# The publishers trust the account's GitHub OIDC provider: the one created above, or the
+# one the account already has (createGithubOidcProvider: false).
+github_oidc_provider_arn = backend.github_oidc_provider_arn or (
+    aws.iam.get_open_id_connect_provider_output(
+        url=GITHUB_OIDC_URL, opts=pulumi.InvokeOptions(provider=provider)
+    ).arn
+)
+images = ImageRegistry(
+    "images",
+    ImageRegistryArgs(
+        settings=image_settings, oidc_provider_arn=github_oidc_provider_arn, protect=args.protect
+    ),
+    opts=on_aws,
+)
 
 pulumi.export("backendUrl", backend.backend_url)
 pulumi.export("secretsProvider", backend.secrets_provider)
 pulumi.export("stateKeyArn", backend.key_arn)
 pulumi.export("githubOidcProviderArn", backend.github_oidc_provider_arn)
 pulumi.export("vercelOidcProviderArn", backend.vercel_oidc_provider_arn)
+pulumi.export("imageRepositoryUrls", images.repository_urls)
+pulumi.export("imagePublisherRoleArns", images.publisher_role_arns)

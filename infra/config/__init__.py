@@ -33,7 +33,6 @@ from infra.config.data import (
     DatabaseConfig,
     MessagingConfig,
     QueueEncryption,
-    RegistryConfig,
 )
 from infra.config.delivery import (
     CiConfig,
@@ -41,6 +40,8 @@ from infra.config.delivery import (
     GithubEnvironmentConfig,
     OidcProviderMode,
     RefPolicy,
+    RepositoryConfig,
+    RepositoryKind,
     Reviewers,
 )
 from infra.config.errors import ConfigError, explain
@@ -91,7 +92,8 @@ __all__ = [
     "OidcProviderMode",
     "QueueEncryption",
     "RefPolicy",
-    "RegistryConfig",
+    "RepositoryConfig",
+    "RepositoryKind",
     "RetentionDays",
     "Reviewers",
     "ServiceConfig",

@@ -76,6 +76,8 @@ class GcpCiIdentityArgs:
 
 class GcpCiIdentity(pulumi.ComponentResource):
     provider_name: pulumi.Output[str]
+    pool_id: pulumi.Output[str]  # the workload identity pool's id (other providers join it)
+    pool_name: pulumi.Output[str]  # projects/<number>/locations/global/workloadIdentityPools/<id>
     service_account_email: pulumi.Output[str]
     infra_service_account_email: pulumi.Output[str]
     viewer_service_account_email: pulumi.Output[str]
@@ -129,6 +131,8 @@ class GcpCiIdentity(pulumi.ComponentResource):
             args=args,
         )
         self.provider_name = provider.name
+        self.pool_id = pool.workload_identity_pool_id
+        self.pool_name = pool.name
         self.register_outputs(
             {
                 "providerName": self.provider_name,
