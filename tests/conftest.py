@@ -22,3 +22,13 @@ def inventories() -> dict[str, Inventory]:
 @pytest.fixture(params=STACKS)
 def inventory(request: pytest.FixtureRequest, inventories: dict[str, Inventory]) -> Inventory:
     return inventories[request.param]
+
+
+@pytest.fixture(scope="session")
+def pr_stack_inventory() -> Inventory:
+    """A per-PR stack (`pr-42`, dev's config with the workflow's overrides), run once."""
+    from tests.test_identity_and_platforms import pr_stack_overrides
+
+    if "pr-42" not in _INVENTORY_CACHE:
+        _INVENTORY_CACHE["pr-42"] = run_stack("dev", pr_stack_overrides(42), as_stack="pr-42")
+    return _INVENTORY_CACHE["pr-42"]

@@ -759,11 +759,11 @@ def pr_stack_overrides(number: int, image_tag: str = "0123abc" * 5 + "01234") ->
     return {k: v for k, v in config.items() if v != stack_file("dev")["config"].get(k)}
 
 
-def test_a_per_pr_stack_shares_nothing_with_the_real_stacks() -> None:
-    from offline.engine import run_stack
-
+def test_a_per_pr_stack_shares_nothing_with_the_real_stacks(
+    pr_stack_inventory: Inventory,
+) -> None:
     overrides = pr_stack_overrides(42)
-    inv = run_stack("dev", overrides, as_stack="pr-42")
+    inv = pr_stack_inventory
     # No GitHub and no Vercel at all, not even a provider: the per-PR job has neither token
     # (the Vercel provider refuses to configure without one).
     foreign = [

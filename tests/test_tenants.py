@@ -68,9 +68,9 @@ def _release_role(inventory: Inventory, repository: str) -> Registration:
     return role
 
 
-@pytest.fixture(scope="module")
-def pr_stack() -> Inventory:
-    return run_stack("dev", pr_stack_overrides(42), as_stack=PR_STACK)
+@pytest.fixture
+def pr_stack(pr_stack_inventory: Inventory) -> Inventory:
+    return pr_stack_inventory
 
 
 # ------------------------------------------------------------------ environments
@@ -144,11 +144,11 @@ def test_application_variables_come_from_the_stacks_own_outputs(
 def test_no_secret_becomes_a_plain_variable() -> None:
     """Every repository receives every token: each one arrives only as an environment
     secret, no variable of any repository carries it, and the preflight agrees."""
-    github = stack_file("prod")["config"]["aevon:github"]
+    github = stack_file("dev")["config"]["aevon:github"]
     tokens = {"SENTRY_AUTH_TOKEN": {"secure": "v1:a"}, "RELEASE_APP_KEY": {"secure": "v1:b"}}
     repositories = [{**r, "secrets": sorted(tokens)} for r in github["repositories"]]
     inventory = run_stack(
-        "prod",
+        "dev",
         {
             "aevon:thirdPartyTokens": tokens,
             "aevon:github": {**github, "repositories": repositories},
