@@ -196,6 +196,7 @@ REPOSITORY_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("secret-not-in-tokens", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "secrets": ["SENTRY_AUTH_TOKEN"]}, _WEB)}, "stack config", "secrets SENTRY_AUTH_TOKEN are not in thirdPartyTokens"),
     ("settings-fields-without-ownership", {"aevon:github": _repositories({**_INFRA, "requiredChecks": ["ci"]}, _PLATFORM, _WEB)}, "aevon:github.repositories[0]", "belong to the stack that owns its settings (ownsSettings: true)"),
     ("settings-owner-without-tag-creators", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "ownsSettings": True}, _WEB)}, "aevon:github.repositories[1]", "must list releaseTagCreators"),
+    ("vercel-builds-another-repository", {"aevon:vercel": _section("vercel", gitRepository="aevon-os/aevon-site")}, "stack config", "vercel.gitRepository = 'aevon-os/aevon-site' is not the governed frontend repository (aevon-os/aevon-web)"),
     ("unmanaged-github-owning-settings", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "ownsSettings": True, "releaseTagCreators": ["release-managers"]}, _WEB, manage=False)}, "aevon:github", "ownsSettings and approvalEnvironment need manage: true"),
 ]  # fmt: skip
 
