@@ -8,6 +8,7 @@ import pytest
 from offline.engine import STACKS, Inventory, run_stack
 
 _INVENTORY_CACHE: dict[str, Inventory] = {}
+_PR_STACK_CACHE: dict[str, Inventory] = {}
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +30,7 @@ def pr_stack_inventory() -> Inventory:
     """A per-PR stack (`pr-42`, dev's config with the workflow's overrides), run once."""
     from tests.test_identity_and_platforms import pr_stack_overrides
 
-    if "pr-42" not in _INVENTORY_CACHE:
-        _INVENTORY_CACHE["pr-42"] = run_stack("dev", pr_stack_overrides(42), as_stack="pr-42")
-    return _INVENTORY_CACHE["pr-42"]
+    # Not in `inventories`: that fixture holds exactly the real stacks.
+    if "pr-42" not in _PR_STACK_CACHE:
+        _PR_STACK_CACHE["pr-42"] = run_stack("dev", pr_stack_overrides(42), as_stack="pr-42")
+    return _PR_STACK_CACHE["pr-42"]

@@ -148,6 +148,16 @@ class StackConfig(_Model):
                 f"{', '.join(missing)}, which the services run (list it in a services "
                 "repository's images)"
             )
+        frontends = [
+            f"{self.github.owner}/{r.name}" for r in self.github.of_kind(RepositoryKind.FRONTEND)
+        ]
+        linked = self.vercel.git_repository
+        if self.vercel.manage and linked is not None and frontends and linked not in frontends:
+            raise ValueError(
+                f"vercel.gitRepository = {linked!r} is not the governed frontend repository "
+                f"({', '.join(frontends)}): the Vercel project builds the repository of kind "
+                "frontend"
+            )
         for index, repository in enumerate(self.github.repositories):
             if repository.artifact_registry and not self.gcp.enabled:
                 raise ValueError(
