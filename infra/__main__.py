@@ -4,11 +4,13 @@ import pulumi
 
 from infra import blueprint, config, providers
 from infra.aws import (
+    app_identity,
     backup,
     cache_rotation,
     ci_identity,
     dns,
     error_tracking,
+    images,
     kms,
     release,
     vercel_access,
@@ -28,13 +30,13 @@ from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
 from infra.aws.migrations import MigrationTask, MigrationTaskArgs
 from infra.aws.network import Network, NetworkArgs
 from infra.aws.placement import StorePlacement
-from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs
 from infra.aws.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from infra.gcp import apis as gcp_apis
+from infra.gcp import app_identity as gcp_app_identity
 from infra.gcp import ci_identity as gcp_ci_identity
 from infra.gcp import gke
 from infra.github import delivery as github_delivery
-from infra.github.delivery import GithubDeliveryArgs
+from infra.github.delivery import StackOutputs
 from infra.vercel import frontend as vercel_frontend
 
 cfg = config.load()
@@ -116,10 +118,10 @@ pipeline = MessagePipeline(
     opts=aws_opts,
 )
 
-registry = ContainerRegistry(
-    "registry",
-    ContainerRegistryArgs(settings=cfg.registry, kms_key_arn=kms_key_arn, protect=protect),
-    opts=aws_opts,
+# The account's image repositories (bootstrap/ creates them; every stack runs the same images).
+image_repositories = images.look_up(
+    [image for repository in cfg.github.repositories for image in repository.images],
+    opts=pulumi.InvokeOptions(provider=aws_provider),
 )
 
 cluster = EcsCluster(
@@ -175,8 +177,8 @@ services = AppServices(
         logs=cfg.logs,
         cluster_arn=cluster.cluster_arn,
         cluster_name=cluster.cluster_name,
-        repository_urls=registry.repository_urls,
-        repository_arns=registry.repository_arns,
+        repository_urls=image_repositories.urls,
+        repository_arns=image_repositories.arns,
         subnet_ids=network.private_subnet_ids,
         security_group_ids=workloads.ids,
         target_group_arns=load_balancer.target_group_arns,
@@ -202,8 +204,8 @@ migration = MigrationTask(
         settings=cfg.migrations,
         logs=cfg.logs,
         compute=cfg.compute,
-        repository_urls=registry.repository_urls,
-        repository_arns=registry.repository_arns,
+        repository_urls=image_repositories.urls,
+        repository_arns=image_repositories.arns,
         database=database.access,
         region=cfg.aws_region,
         cluster_name=cluster.cluster_name,
@@ -291,10 +293,21 @@ ci = ci_identity.CiIdentity(
     opts=aws_opts,
 )
 
+application_identities = app_identity.build_all(
+    "release",
+    cfg.github,
+    provider_arn=ci.oidc_provider_arn,
+    repository_arns=image_repositories.arns,
+    opts=aws_opts,
+)
+
 gcp_provider = providers.gcp_provider(cfg)
 project_apis = gcp_apis.build_if_enabled("gcp-apis", cfg.gcp, gcp_provider)
 gke_platform = gke.build_if_enabled("gke", cfg.gcp, gcp_provider, project_apis, protect=protect)
 gcp_ci = gcp_ci_identity.build_if_enabled("gcp-ci", cfg, gcp_provider, project_apis, gke_platform)
+gcp_application_identities = gcp_app_identity.build_all(
+    "gcp-release", cfg, ci=gcp_ci, platform=gke_platform, provider=gcp_provider, apis=project_apis
+)
 
 frontend = vercel_frontend.build_if_managed(
     "frontend",
@@ -309,26 +322,30 @@ frontend = vercel_frontend.build_if_managed(
 
 dns.build_if_in_zone("frontend-dns", cfg.vercel, cfg.compute.tls, opts=aws_opts)
 
-delivery = github_delivery.build_if_managed(
+deliveries = github_delivery.build_if_managed(
     "github",
-    GithubDeliveryArgs(
-        settings=cfg.github,
-        variables={
-            "AWS_DEPLOY_ROLE_ARN": ci.deploy_role_arn,
-            "PULUMI_BACKEND_URL": ci.backend_url,
-            "AWS_REGION": cfg.aws_region,
-            "ECR_REGISTRY": registry.registry,
-            "ECS_CLUSTER": cluster.cluster_name,
-            "ECS_SERVICES": pulumi.Output.json_dumps(services.service_names),
-            **vercel_frontend.github_variables(frontend),
-            **gcp_ci_identity.github_variables(gcp_ci, gke_platform),
-        },
-        secrets=cfg.third_party_tokens,
-        repository_variables={
-            **ci_identity.repository_variables(ci, cfg.stack),
-            **gcp_ci_identity.repository_variables(gcp_ci, cfg.stack),
+    cfg.github,
+    outputs=StackOutputs(
+        region=cfg.aws_region,
+        deploy_role_arn=ci.deploy_role_arn,
+        backend_url=ci.backend_url,
+        ecr_registry=image_repositories.registry,
+        image_urls=image_repositories.urls,
+        cluster_name=cluster.cluster_name,
+        service_names=pulumi.Output.json_dumps(services.service_names),
+        vercel=vercel_frontend.github_variables(frontend),
+        gcp_infra=gcp_ci_identity.github_variables(gcp_ci, gke_platform),
+        application_roles={r: i.role_arn for r, i in application_identities.items()},
+        application_gcp={
+            r: gcp_app_identity.github_variables(i, gke_platform)
+            for r, i in gcp_application_identities.items()
         },
     ),
+    tokens=cfg.third_party_tokens,
+    repository_variables={
+        **ci_identity.repository_variables(ci, cfg.stack),
+        **gcp_ci_identity.repository_variables(gcp_ci, cfg.stack),
+    },
     provider=providers.github_provider(cfg),
 )
 
@@ -348,8 +365,8 @@ pulumi.export("cacheEndpoint", cache.primary_endpoint)
 pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
 pulumi.export("queueUrls", pipeline.queue_urls)
 pulumi.export("queueArns", pipeline.queue_arns)
-pulumi.export("repositoryUrls", registry.repository_urls)
-pulumi.export("ecrRegistry", registry.registry)
+pulumi.export("repositoryUrls", image_repositories.urls)
+pulumi.export("ecrRegistry", image_repositories.registry)
 pulumi.export("ecsClusterName", cluster.cluster_name)
 pulumi.export("ecsServiceNames", services.service_names)
 pulumi.export("publicUrl", load_balancer.url)
@@ -360,7 +377,8 @@ pulumi.export("migrationTask", migration.run_task)
 pulumi.export("dashboardName", dashboard.dashboard_name)
 pulumi.export("budgetName", budget.budget_name)
 pulumi.export("deployRoleArn", ci.deploy_role_arn)
-pulumi.export("githubEnvironment", github_delivery.environment_name(delivery))
+pulumi.export("githubEnvironment", github_delivery.environment_name(deliveries))
+pulumi.export("applicationRoleArns", {r: i.role_arn for r, i in application_identities.items()})
 pulumi.export(
     "vercelProjectId", vercel_frontend.github_variables(frontend).get("VERCEL_PROJECT_ID")
 )

@@ -61,8 +61,8 @@ class Route:
 class ServiceShape:
     """What one service is: the image it runs, how it is reached, and its queue arrows.
 
-    - `image`: the image name, which is also its ECR repository's name
-      (`registry.repositories` must list it).
+    - `image`: the image name; its ECR repository is the account's `aevon/<image>`
+      (a repository of kind services in `github.repositories` must build it).
     - `route`: served behind the public load balancer when set.
     - `consumes` / `produces`: the queues it receives from / sends to; its task
       role gets exactly these queues, and queue-consuming services scale on them.
@@ -179,5 +179,5 @@ def derive_queues(
 QUEUES: dict[QueueRole, QueueShape] = derive_queues(SERVICES, INGEST)
 # The services behind the public load balancer, and how it reaches each.
 ROUTES: dict[Service, Route] = {s: shape.route for s, shape in SERVICES.items() if shape.route}
-# The images the services run (each needs an ECR repository).
+# The images the services run (each in the account's ECR repository `aevon/<image>`).
 IMAGES: tuple[str, ...] = tuple(sorted({shape.image for shape in SERVICES.values()}))

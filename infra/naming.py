@@ -62,3 +62,13 @@ def default_tags(owner: str, cost_center: str, protected: bool) -> dict[str, str
         "CostCenter": cost_center,
         PROTECTION_TAG: "protected" if protected else "standard",
     }
+
+
+# The account's image repositories are shared by every stack in it (bootstrap/ creates
+# them), so their names carry the project but no stack.
+IMAGE_NAMESPACE = "aevon"
+
+
+def image_repository(image: str) -> str:
+    """The ECR repository of one image in the account: `aevon/<image>`."""
+    return f"{IMAGE_NAMESPACE}/{image}"

@@ -139,8 +139,8 @@ def stacks_in_delivery_order(project_dir: Path = ROOT) -> list[str]:
 
 
 def ancestors(ordered: Sequence[Deployment], label: str) -> list[Deployment]:
-    """The deployments whose first `up` is certain to precede `label`'s, in order: the
-    bootstrap of its own account, then its `promotesFrom` chain (a bootstrap has none)."""
+    """The deployments whose first `up` is certain to precede `label`'s, in order: every
+    account's bootstrap, then its `promotesFrom` chain (a bootstrap has none)."""
     by_label = {d.label: d for d in ordered}
     target = by_label[label]
     if target.bootstrap:
@@ -150,5 +150,8 @@ def ancestors(ordered: Sequence[Deployment], label: str) -> list[Deployment]:
     while previous is not None:
         chain.insert(0, by_label[previous])
         previous = by_label[previous].promotes_from
-    boots = [d for d in ordered if d.bootstrap and d.account == target.account]
+    # Every account's bootstrap runs before any stack (README, "First run": step 2 for each
+    # account, then the stacks): a stack may rely on another account's, such as the
+    # registry replicating its images into this account.
+    boots = [d for d in ordered if d.bootstrap]
     return [*boots, *chain]

@@ -240,6 +240,7 @@ class Registration:
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    import_id: str = ""  # the `import` option: an existing object adopted, not created
 
     @classmethod
     def fixture(
@@ -425,6 +426,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "region": params.get("region", region),
                 "id": team_id,
             }
+        if token == "aws:ecr/getRepository:getRepository":
+            # An account repository bootstrap/ created: the same shapes as the resource's
+            # row in offline.mock_outputs (ARN, `<account>.dkr.ecr.<region>.amazonaws.com/<name>`).
+            name = params["name"]
+            return {
+                "name": name,
+                "arn": f"arn:aws:ecr:{region}:{account}:repository/{name}",
+                "registryId": account,
+                "repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{name}",
+                "imageTagMutability": "IMMUTABLE",
+                "imageScanningConfigurations": [{"scanOnPush": True}],
+                "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": ""}],
+                "mostRecentImageTags": [],
+                "tags": {},
+                "id": name,
+            }
         if token == "github:index/getTeam:getTeam":
             slug = params["slug"]
             return {"id": str(int(_short_hash(slug, 6), 16)), "nodeId": f"T_{slug}", "slug": slug,
@@ -557,6 +574,7 @@ class RecordingMonitor(MockMonitor):
                 },
                 id=resource_id or "",
                 outputs=state,
+                import_id=request.importId or "",
             )
         )
         return resource_pb2.RegisterResourceResponse(

@@ -339,7 +339,9 @@ def _resolve(
     late = next((run for run in runs if key in run.creates), None)
     if late is not None:
         return "too-late", late.label, f"{label} {reads} {what}{_too_late(label, late, runs)}", None
-    prerequisite = KINDS[key.kind].prerequisite_for(key, target.inventory)
+    prerequisite = KINDS[key.kind].prerequisite_for(
+        key, target.inventory, [run.inventory for run in before]
+    )
     if prerequisite is not None:
         return "prerequisite", None, f"{what}: a prerequisite", prerequisite
     return (

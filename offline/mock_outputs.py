@@ -322,6 +322,18 @@ AWS: dict[str, Row] = {
         },
         arn=("autoscaling", "autoScalingGroup"),
     ),
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": Row(
+        # One replication configuration per registry: its id is the registry (account) id.
+        id="{account}",
+        outputs={"registryId": "{account}"},
+        name_input=None,
+    ),
+    "aws:ecr/registryPolicy:RegistryPolicy": Row(
+        # One registry policy per registry: the provider's id is the registry (account) id.
+        id="{account}",
+        outputs={"registryId": "{account}"},
+        name_input=None,
+    ),
     "aws:budgets/budget:Budget": Row(
         # Terraform's import id: ACCOUNT_ID:BUDGET_NAME.
         id="{account}:{name}",
@@ -858,6 +870,15 @@ GCP: dict[str, Row] = {
         },
         name_input="repositoryId",
     ),
+    # An IAM member's id is `<resource id>/<role>/<member>` (provider docs, "Import").
+    "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": Row(
+        id=lambda c: (
+            f"projects/{c.input('project') or _gcp_project(c)}/locations/{c.input('location')}"
+            f"/repositories/{c.input('repository')}/{c.input('role')}/{c.input('member')}"
+        ),
+        outputs={"etag": lambda c: "BwY" + c.alnum(9)},
+        name_input=None,
+    ),
     "gcp:compute/network:Network": Row(
         id=lambda c: f"projects/{_gcp_project(c)}/global/networks/{c.name}",
         outputs={
@@ -948,9 +969,31 @@ GITHUB: dict[str, Row] = {
         outputs={"createdAt": "2026-01-01T00:00:00Z"},
         name_input=None,
     ),
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": Row(
+        id="{inputs[repository]}:{inputs[environment]}:{inputs[secretName]}",
+        outputs={"createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z"},
+        name_input=None,
+    ),
     "github:index/actionsVariable:ActionsVariable": Row(
         id="{inputs[repository]}:{inputs[variableName]}",
         outputs={"createdAt": "2026-01-01T00:00:00Z"},
+        name_input=None,
+    ),
+    # Adopted (import) for its security settings: the id is the repository's name.
+    "github:index/repository:Repository": Row(
+        id="{name}",
+        outputs={
+            "nodeId": lambda c: "R_kgDO" + c.alnum(8),
+            "repoId": lambda c: int(c.digits(9)),
+        },
+    ),
+    # Both import by the repository's name (provider docs, "Import").
+    "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates": Row(
+        id="{inputs[repository]}", name_input=None
+    ),
+    "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts": Row(
+        id="{inputs[repository]}",
+        outputs={"repositoryId": lambda c: int(c.digits(9))},
         name_input=None,
     ),
     "github:index/repositoryEnvironment:RepositoryEnvironment": Row(

@@ -1,5 +1,9 @@
 """Objects that exist once per account, repository or Vercel team: exactly one stack may own each.
 
+A repository's objects are keyed by the repository (`github-environment:<owner>/<repo>:<env>`,
+`github-rulesets:<owner>/<repo>`, `github-security-settings:<owner>/<repo>`), so two stacks
+that name the same environment, or both own a repository's settings, clash.
+
 Not part of the program (no stack can see the others' config): the tests and
 `aevon plan --first-deploy` run it over every stack file (`offline.engine.STACKS`,
 discovered from `Pulumi.*.yaml`), so a new environment is checked as soon as its
@@ -19,7 +23,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.config import PROJECT_NAMESPACE, ConfigError, OidcProviderMode, StackConfig
+from infra.config import (
+    PROJECT_NAMESPACE,
+    ConfigError,
+    OidcProviderMode,
+    RepositoryKind,
+    StackConfig,
+)
 from offline.engine import ROOT, stack_file
 
 BOOTSTRAP_DIR = ROOT / "bootstrap"
@@ -48,20 +58,29 @@ def bootstraps(directory: Path = BOOTSTRAP_DIR) -> list[Bootstrap]:
 
 
 def ownership(cfg: StackConfig) -> dict[str, str]:
-    """The shared objects this stack manages, by a key that is the same in every stack."""
-    repo = cfg.github.repo
+    """The shared objects this stack manages, by a key that is the same in every stack.
+
+    Per governed repository (`github.repositories`): this stack's environment in it (and
+    the infra repository's approval environment), and, where the stack owns them, the
+    repository's rulesets and security settings. A stack that leaves GitHub alone
+    (`github.manage: false`, per-PR stacks) claims no GitHub object at all.
+    """
+    github = cfg.github
     vercel = f"{cfg.vercel.team}/{cfg.vercel.project_name}"
     owned: dict[str, str] = {}
-    if cfg.github.manage:
-        owned[f"github-environment:{repo}:{cfg.github.environment.name}"] = "github.environment"
+    for index, repository in enumerate(github.repositories if github.manage else []):
+        repo = f"{github.owner}/{repository.name}"
+        entry = f"github.repositories[{index}]"
+        owned[f"github-environment:{repo}:{github.environment.name}"] = "github.environment"
+        if github.approval_environment is not None and repository.kind is RepositoryKind.INFRA:
+            owned[f"github-environment:{repo}:{github.approval_environment.name}"] = (
+                "github.approvalEnvironment"
+            )
+        if repository.owns_settings:
+            owned[f"github-rulesets:{repo}"] = f"{entry}.ownsSettings"
+            owned[f"github-security-settings:{repo}"] = f"{entry}.ownsSettings"
     if cfg.vercel.manage:
         owned[f"vercel-target:{vercel}:{cfg.vercel.target.value}"] = "vercel.target"
-    if cfg.github.approval_environment is not None:
-        owned[f"github-environment:{repo}:{cfg.github.approval_environment.name}"] = (
-            "github.approvalEnvironment"
-        )
-    if cfg.github.owns_rulesets:
-        owned[f"github-rulesets:{repo}"] = "github.ownsRulesets"
     if cfg.vercel.manage and cfg.vercel.owns_project:
         owned[f"vercel-project:{vercel}"] = "vercel.ownsProject"
     if cfg.vercel.manage and cfg.vercel.domain is not None:

@@ -131,6 +131,56 @@ REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "aws:budgets/budget:Budget": ("limitAmount", "limitUnit", "timeUnit", "notifications"),
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
     "aws:apigatewayv2/stage:Stage": ("defaultRouteSettings",),
+    # Identities: who may assume a role is in its description (the trusted subject).
+    "aws:iam/role:Role": ("name", "description"),
+    "gcp:serviceaccount/account:Account": ("accountId", "displayName"),
+    "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": ("repository", "role"),
+    "gcp:serviceaccount/iAMMember:IAMMember": ("role", "member"),
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        "workloadIdentityPoolProviderId",
+        "attributeCondition",
+    ),
+    # The governed repositories: environments, variables, rulesets, security settings.
+    "github:index/repositoryEnvironment:RepositoryEnvironment": (
+        "repository",
+        "environment",
+        "waitTimer",
+        "preventSelfReview",
+        "canAdminsBypass",
+    ),
+    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy": (
+        "repository",
+        "environment",
+        "branchPattern",
+        "tagPattern",
+    ),
+    "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable": (
+        "repository",
+        "environment",
+        "variableName",
+        "value",
+    ),
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": (
+        "repository",
+        "environment",
+        "secretName",
+    ),
+    "github:index/actionsVariable:ActionsVariable": ("repository", "variableName", "value"),
+    "github:index/repositoryRuleset:RepositoryRuleset": (
+        "repository",
+        "name",
+        "target",
+        "enforcement",
+    ),
+    "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts": (
+        "repository",
+        "enabled",
+    ),
+    "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates": (
+        "repository",
+        "enabled",
+    ),
+    "github:index/repository:Repository": ("name", "securityAndAnalysis"),
 }
 
 
@@ -433,15 +483,25 @@ class Difference:
 _ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 
 
-def _normalise(value: Any, stack: str) -> Any:
-    """Stack names and AWS account ids inside values (physical names, ARNs) are not
-    differences: each stack has its own names and its own account."""
+def _names_of(plan: Plan) -> tuple[str, ...]:
+    """What names the stack itself in values: its name and its GitHub environment's."""
+    environment = plan.outputs.get("githubEnvironment")
+    return (plan.stack, *([environment] if isinstance(environment, str) else []))
+
+
+def _normalise(value: Any, names: Sequence[str]) -> Any:
+    """Stack names inside values (physical names, ARNs, the stack's GitHub environment in
+    trusted subjects), AWS account ids (one account per environment) and Google Cloud
+    project numbers (one project per stack) are not differences."""
     if isinstance(value, str):
-        return _ACCOUNT_ID.sub("<account>", re.sub(rf"\b{re.escape(stack)}\b", "<stack>", value))
+        for stack in names:
+            value = re.sub(rf"\b{re.escape(stack)}\b", "<stack>", value)
+        value = _ACCOUNT_ID.sub("<account>", value)
+        return re.sub(r"\bprojects/\d+/", "projects/<number>/", value)
     if isinstance(value, dict):
-        return {k: _normalise(v, stack) for k, v in value.items()}
+        return {k: _normalise(v, names) for k, v in value.items()}
     if isinstance(value, list):
-        return [_normalise(v, stack) for v in value]
+        return [_normalise(v, names) for v in value]
     return value
 
 
@@ -473,8 +533,8 @@ def diff(left: Plan, right: Plan, allowlist: Sequence[Allowed]) -> list[Differen
             )
             continue
         for field in sorted(ra.settings.keys() | rb.settings.keys()):
-            va = _normalise(ra.settings.get(field), left.stack)
-            vb = _normalise(rb.settings.get(field), right.stack)
+            va = _normalise(ra.settings.get(field), _names_of(left))
+            vb = _normalise(rb.settings.get(field), _names_of(right))
             if va != vb:
                 differences.append(
                     Difference(ra.component, type_, name, field, va, vb, reason(type_, name, field))

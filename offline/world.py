@@ -24,8 +24,9 @@ the first-deploy check, never guessed.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,8 +85,11 @@ class Prerequisite:
     source: str  # where the commands are documented
 
 
-# (key, the inventory of the deployment that needs it) -> (commands, note)
-PrerequisiteSteps = Callable[[ObjectKey, Inventory], tuple[tuple[str, ...], str]]
+# (key, the inventory of the deployment that needs it, the inventories of the deployments
+# before it) -> (commands, note), or None when nobody can create it in time
+PrerequisiteSteps = Callable[
+    [ObjectKey, Inventory, Sequence[Inventory]], tuple[tuple[str, ...], str] | None
+]
 
 
 @dataclass(frozen=True)
@@ -97,22 +101,29 @@ class Kind:
     prerequisite: PrerequisiteSteps | None = None  # None: a deployment must create it
     source: str = ""
 
-    def prerequisite_for(self, key: ObjectKey, inventory: Inventory) -> Prerequisite | None:
-        if self.prerequisite is None:
+    def prerequisite_for(
+        self, key: ObjectKey, inventory: Inventory, before: Sequence[Inventory] = ()
+    ) -> Prerequisite | None:
+        steps = None if self.prerequisite is None else self.prerequisite(key, inventory, before)
+        if steps is None:
             return None
-        commands, note = self.prerequisite(key, inventory)
+        commands, note = steps
         return Prerequisite(key, commands, note, self.source)
 
 
 # ------------------------------------------------------------------ prerequisite steps
-def _github_organization(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _github_organization(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     return (), (
         f"create the organization '{key.name}' at https://github.com/account/organizations/new "
         "(GitHub has no API that creates an organization on github.com)"
     )
 
 
-def _github_repository(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _github_repository(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     return (f"gh repo create {key.scope}/{key.name} --private",), ""
 
 
@@ -126,7 +137,9 @@ def _environment_repositories(owner: str, inventory: Inventory) -> list[str]:
     )
 
 
-def _github_team(key: ObjectKey, inventory: Inventory) -> tuple[tuple[str, ...], str]:
+def _github_team(
+    key: ObjectKey, inventory: Inventory, _: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     org, slug = key.scope, key.name
     commands = [f"gh api -X POST orgs/{org}/teams -f name={slug} -f privacy=closed"]
     commands += [
@@ -139,7 +152,9 @@ def _github_team(key: ObjectKey, inventory: Inventory) -> tuple[tuple[str, ...],
     )
 
 
-def _github_user(key: ObjectKey, inventory: Inventory) -> tuple[tuple[str, ...], str]:
+def _github_user(
+    key: ObjectKey, inventory: Inventory, _: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     org, login = key.scope, key.name
     commands = [f"gh api -X PUT orgs/{org}/memberships/{login} -f role=member"]
     commands += [
@@ -149,7 +164,9 @@ def _github_user(key: ObjectKey, inventory: Inventory) -> tuple[tuple[str, ...],
     return tuple(commands), f"'{login}' must have a GitHub account and accept the invitation"
 
 
-def _vercel_team(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _vercel_team(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     return (
         "curl --fail -X POST https://api.vercel.com/v1/teams "
         '-H "Authorization: Bearer $VERCEL_API_TOKEN" -H "Content-Type: application/json" '
@@ -157,21 +174,27 @@ def _vercel_team(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
     ), "or create it in the Vercel dashboard; the token's owner becomes the team's owner"
 
 
-def _vercel_github_app(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _vercel_github_app(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     return (), (
         f"install the Vercel GitHub App on {key.scope}/{key.name} "
         "(https://github.com/apps/vercel/installations/new) so the project can connect to it"
     )
 
 
-def _gcp_project(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _gcp_project(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     return (
         f"gcloud projects create {key.name}",
         f"gcloud billing projects link {key.name} --billing-account=<BILLING_ACCOUNT_ID>",
     ), "<BILLING_ACCOUNT_ID>: one of `gcloud billing accounts list` (GKE needs billing)"
 
 
-def _route53_zone(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _route53_zone(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     zone = key.name
     parent = zone.split(".", 1)[1] if zone.count(".") >= 2 else None
     where = (
@@ -187,7 +210,9 @@ def _route53_zone(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
     )
 
 
-def _ssm_parameter(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _ssm_parameter(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     region = key.scope.split("/")[-1]
     return (
         f"aws ssm put-parameter --region {region} --name {key.name} --type String "
@@ -200,7 +225,9 @@ def _ssm_parameter(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
     )
 
 
-def _slack_workspace(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _slack_workspace(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     return (), (
         f"in the AWS Chatbot console (https://console.aws.amazon.com/chatbot/, now 'Amazon Q "
         f"Developer in chat applications') of account {key.scope}: Configure new client, "
@@ -209,7 +236,9 @@ def _slack_workspace(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str
     )
 
 
-def _cost_allocation_tags(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...], str]:
+def _cost_allocation_tags(
+    key: ObjectKey, _: Inventory, __: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     entries = " ".join(f"TagKey={k},Status=Active" for k in key.name.split(", "))
     return (
         f"aws ce update-cost-allocation-tags-status --cost-allocation-tags-status {entries}",
@@ -220,10 +249,114 @@ def _cost_allocation_tags(key: ObjectKey, _: Inventory) -> tuple[tuple[str, ...]
     )
 
 
-def _operator_value(key: ObjectKey, inventory: Inventory) -> tuple[tuple[str, ...], str]:
+def _operator_value(
+    key: ObjectKey, inventory: Inventory, _: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str]:
     value = next(v for v in inventory.stand_ins if v.key == key.name)
     secret = "a secret: " if value.secret else ""
     return (value.command(key.scope),), f"{secret}{value.what}"
+
+
+# The application workflow of examples/application-release.yml, as the publishing
+# repository installs it.
+RELEASE_WORKFLOW = "release.yml"
+
+
+def _role_policies(role: Registration, inventory: Inventory) -> list[Registration]:
+    names = {role.name, role.id, str(role.input("name"))}
+    return [
+        p for p in inventory.of_type("aws:iam/rolePolicy:RolePolicy") if p.input("role") in names
+    ]
+
+
+def _trusted_subject(role: Registration) -> str:
+    document = json.loads(str(role.input("assumeRolePolicy") or "{}"))
+    for statement in document.get("Statement") or []:
+        for condition in (statement.get("Condition") or {}).values():
+            subject = condition.get("token.actions.githubusercontent.com:sub")
+            if isinstance(subject, str):
+                return subject
+    return ""
+
+
+def publishers(repository_arn: str, before: Sequence[Inventory]) -> list[tuple[str, str]]:
+    """(role name, the GitHub subject it trusts) of every role an earlier deployment
+    created whose policies let it push (`ecr:PutImage`) to `repository_arn`."""
+    from offline.preflight.iam import Grants, Statement  # noqa: PLC0415 - offline tooling
+
+    found = []
+    for inventory in before:
+        for role in inventory.of_type("aws:iam/role:Role"):
+            statements = tuple(
+                s
+                for p in _role_policies(role, inventory)
+                for s in Statement.parse(json.loads(str(p.input("policy"))), p.name)
+            )
+            if Grants(statements, None).allows("ecr:PutImage", repository_arn, {}) is None:
+                found.append((str(role.input("name") or role.name), _trusted_subject(role)))
+    return found
+
+
+def replication_sources(
+    account: str, region: str, repository: str, before: Sequence[Inventory]
+) -> list[str]:
+    """The accounts whose registry an earlier deployment set to replicate `repository`
+    into `account`'s registry in `region` (ECR private replication, prefix filters)."""
+    found = []
+    for inventory in before:
+        for config in inventory.of_type(
+            "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+        ):
+            for rule in (config.input("replicationConfiguration") or {}).get("rules") or []:
+                lands = any(
+                    str(d.get("registryId")) == account and d.get("region") == region
+                    for d in rule.get("destinations") or []
+                )
+                filters = rule.get("repositoryFilters") or []
+                matches = not filters or any(
+                    repository.startswith(str(f.get("filter"))) for f in filters
+                )
+                if lands and matches:
+                    found += [
+                        r.outputs["arn"].split(":")[4]
+                        for r in inventory.of_type("aws:ecr/repository:Repository")
+                        if r.input("name") == repository
+                    ]
+    return found
+
+
+def _ecr_image(
+    key: ObjectKey, _: Inventory, before: Sequence[Inventory]
+) -> tuple[tuple[str, ...], str] | None:
+    account, region = key.scope.split("/")
+    repository, _tag = key.name.rsplit(":", 1)
+    for source in replication_sources(account, region, repository, before):
+        # Pushed to the source account's repository, copied here by ECR replication.
+        pushed = _ecr_image(ObjectKey(key.kind, f"{source}/{region}", key.name), _, before)
+        if pushed is not None:
+            commands, how = pushed
+            return commands, (
+                f"{how}; ECR replicates it from account {source} to this account "
+                "(bootstrap/image_registry.py: a push made after replication is configured)"
+            )
+    arn = f"arn:aws:ecr:{region}:{account}:repository/{repository}"
+    for role, subject in publishers(arn, before):
+        match = re.fullmatch(r"repo:([^/]+/[^:]+):environment:(.+)", subject)
+        if match is None:
+            continue
+        repo, environment = match.groups()
+        return (
+            f'gh variable set AWS_PUBLISH_ROLE_ARN --repo {repo} --body "arn:aws:iam::'
+            f'<ACCOUNT_ID>:role/{role}"',
+            f"gh workflow run {RELEASE_WORKFLOW} --repo {repo} --ref main",
+        ), (
+            f"{repo}'s {RELEASE_WORKFLOW} (examples/application-release.yml) pushes "
+            f"{repository}:<GIT_SHA> (the head of main) through {role}, which jobs in its "
+            f"environment {environment} assume; <ACCOUNT_ID>: this account; <GIT_SHA> is the "
+            "release parameter's value. Check: aws ecr describe-images --repository-name "
+            f"{repository} --image-ids imageTag=<GIT_SHA>"
+        )
+    return None
 
 
 # ------------------------------------------------------------------ creators
@@ -247,6 +380,15 @@ def _named(input_key: str, scope: Callable[[Scope], str]) -> Callable[..., tuple
         return (scope(where), str(value).rstrip(".")) if isinstance(value, str) else None
 
     return key
+
+
+def _created(
+    input_key: str, scope: Callable[[Scope], str]
+) -> Callable[..., tuple[str, str] | None]:
+    """Like `_named`, for a registration that creates the object: an adopted one (the
+    `import` option) names an object that must already exist."""
+    named = _named(input_key, scope)
+    return lambda r, where: None if r.import_id else named(r, where)
 
 
 def _account(where: Scope) -> str:
@@ -277,6 +419,23 @@ KINDS: dict[str, Kind] = {
         },
         _ssm_parameter,
         AWS_CLI.format("ssm/put-parameter"),
+    ),
+    "aws-ecr-repository": Kind(
+        "ECR repository {name} in {scope}",
+        {
+            "aws:ecr/repository:Repository": Creator(
+                _named("name", _account_region),
+                {"arn": "arn", "repositoryUrl": "repositoryUrl", "registryId": "registryId"},
+            )
+        },
+    ),
+    # An image is pushed, never created by a deployment: a prerequisite that a role an
+    # earlier deployment created (bootstrap's publisher) may push, or nothing.
+    "aws-ecr-image": Kind(
+        "ECR image {name} in {scope}",
+        prerequisite=_ecr_image,
+        source="bootstrap/image_registry.py; examples/application-release.yml; "
+        "docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html",
     ),
     "aws-route53-zone": Kind(
         "Route 53 hosted zone {name} in account {scope}",
@@ -325,7 +484,7 @@ KINDS: dict[str, Kind] = {
         "GitHub repository {scope}/{name}",
         {
             "github:index/repository:Repository": Creator(
-                _named("name", lambda w: w.get("owner")), {"id": "id", "nodeId": "nodeId"}
+                _created("name", lambda w: w.get("owner")), {"id": "id", "nodeId": "nodeId"}
             )
         },
         _github_repository,
@@ -409,6 +568,9 @@ LOOKUPS: dict[str, LookupKey | None] = {
     "aws:ssm/getParameter:getParameter": lambda a, w: ObjectKey(
         "aws-ssm-parameter", _account_region(w), str(a.get("name"))
     ),
+    "aws:ecr/getRepository:getRepository": lambda a, w: ObjectKey(
+        "aws-ecr-repository", _account_region(w), str(a.get("name"))
+    ),
     "aws:route53/getZone:getZone": lambda a, w: ObjectKey(
         "aws-route53-zone", w.account, str(a.get("name") or f"id {a.get('zoneId')}").rstrip(".")
     ),
@@ -457,7 +619,32 @@ def _provider_input(kind: str, input_key: str) -> ReferenceKeys:
     return keys
 
 
+_ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+):(.+)$")
+
+
+def _task_images(r: Registration, _: Scope) -> list[ObjectKey]:
+    """The ECR images a task definition's containers run (pulled when a task starts)."""
+    try:
+        containers = json.loads(str(r.input("containerDefinitions") or "[]"))
+    except json.JSONDecodeError:
+        return []
+    keys = []
+    for container in containers:
+        match = _ECR_IMAGE.match(str(container.get("image", "")))
+        if match:
+            account, region, repository, tag = match.groups()
+            keys.append(ObjectKey("aws-ecr-image", f"{account}/{region}", f"{repository}:{tag}"))
+    return keys
+
+
 def _github_repository_input(r: Registration, where: Scope) -> list[ObjectKey]:
+    if r.type == "github:index/repository:Repository":
+        # Adopted (import): it names the repository it adopts.
+        return (
+            [ObjectKey("github-repository", where.get("owner"), str(r.input("name")))]
+            if r.import_id
+            else []
+        )
     repository = r.input("repository")
     if not isinstance(repository, str) or not repository:
         return []
@@ -485,6 +672,7 @@ REFERENCES: dict[str, ReferenceKeys] = {
     "pulumi:providers:gcp": _provider_input("gcp-project", "project"),
     "github:*": _github_repository_input,
     "vercel:index/project:Project": _vercel_git_repository,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_images,
 }
 
 

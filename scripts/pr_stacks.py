@@ -120,10 +120,10 @@ def stale(stacks: list[dict[str, Any]], days: int, now: datetime) -> list[str]:
 def config_commands(stack: str, image_tag: str) -> list[list[str]]:
     """The pulumi commands that make `stack` a per-PR copy of dev.
 
-    The PR's own images, pinned; nothing protected; no GitHub and no Vercel (the
-    per-PR job has neither token, and shares no object with the real stacks); its
-    deploy role trusts a GitHub environment named after the stack, which nobody
-    creates, so no workflow can assume it.
+    dev's current images (an infra PR builds none), pinned; nothing protected; no GitHub
+    and no Vercel (the per-PR job has neither token, and shares no object with the real
+    stacks); its deploy and release roles trust a GitHub environment named after the
+    stack, which nobody creates, so no workflow can assume them.
     """
     if not PR_STACK.match(stack):
         raise ValueError(f"{stack!r} is not a per-PR stack name (pr-<number>)")

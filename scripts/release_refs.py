@@ -13,6 +13,10 @@ reaches staging or prod by tagging a side branch.
         rollback: the run must be dispatched on the release tag itself
         (`gh workflow run rollback.yml --ref v1.3.2 -f stack=prod`), because the
         environments' tag policies are matched against the run's ref
+    python -m scripts.release_refs images --stack prod
+        the account ECR repositories (`aevon/<image>`, one per line) whose image of a
+        released SHA must exist before the deploy writes it to the release parameter:
+        the images of the stack's repositories of kind services
 
 Patterns follow GitHub's deployment branch and tag policies (GitHub Docs,
 "Managing environments for deployment": fnmatch syntax, `*` does not match `/`);
@@ -30,7 +34,8 @@ from pathlib import Path
 
 import yaml
 
-from infra.config import GithubConfig
+from infra.config import GithubConfig, RepositoryKind
+from infra.naming import image_repository
 from offline.args import ArgumentParser
 from offline.inputs import stack_names
 from scripts import gha
@@ -138,6 +143,16 @@ def check_rollback(ref: str, stack: str, root: Path = ROOT, main: str = MAIN) ->
     return target
 
 
+def release_images(stack: str, root: Path = ROOT) -> list[str]:
+    """The account repositories whose `<sha>` image a release of `stack` runs."""
+    github = stack_github(stack, root)
+    return sorted(
+        image_repository(image)
+        for repository in github.of_kind(RepositoryKind.SERVICES)
+        for image in repository.images
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(
         prog="python -m scripts.release_refs",
@@ -152,7 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     back.add_argument("--stack", required=True, choices=STACKS)
     for p in (deploy, back):
         p.add_argument("--main", default=MAIN, help="the branch release tags must be on")
+    images = sub.add_parser("images", help="the ECR repositories a release of --stack runs")
+    images.add_argument("--stack", required=True, choices=STACKS)
     args = parser.parse_args(argv)
+    if args.command == "images":
+        print("\n".join(release_images(args.stack)))
+        return 0
     try:
         if args.command == "resolve":
             target = check_deploy(args.ref, main=args.main)

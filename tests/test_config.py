@@ -183,7 +183,36 @@ COMPUTE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("on-demand-base-without-weight", {"aevon:compute": _section("compute", onDemandWeight=0, onDemandBase=1)}, "aevon:compute", "onDemandBase 1 needs onDemandWeight > 0"),
     ("jwt-without-settings", {"aevon:ingestion": _section("ingestion", authorization="jwt")}, "aevon:ingestion", "jwt {issuer, audience} is required"),
     ("reserved-concurrency-one", {"aevon:ingestion": _section("ingestion", reservedConcurrency=1)}, "aevon:ingestion.reservedConcurrency", "greater than or equal to 2"),
-    ("registry-lacks-worker-image", {"aevon:registry": _section("registry", repositories=["api", "web"])}, "stack config", "registry.repositories lacks worker"),
+]  # fmt: skip
+
+
+def _repositories(*entries: dict[str, Any], stack: str = "dev", **github: Any) -> dict[str, Any]:
+    """The stack's `aevon:github` with `repositories` replaced (and other keys changed)."""
+    return _section("github", stack, repositories=list(entries), **github)
+
+
+_INFRA = {"name": "aevon-infra", "kind": "infra"}
+_PLATFORM = {"name": "aevon-platform", "kind": "services", "images": ["api", "web", "worker"]}
+_WEB = {"name": "aevon-web", "kind": "frontend"}
+
+# Governed repositories (issue 13): (case id, overrides, key named in the message, rule).
+REPOSITORY_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
+    ("unknown-repository-kind", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "kind": "mobile"}, _WEB)}, 'aevon:github.repositories[1].kind = "mobile"', "'infra', 'services' or 'frontend'"),
+    ("repository-twice", {"aevon:github": _repositories(_INFRA, _PLATFORM, _WEB, {"name": "aevon-web", "kind": "frontend"})}, "aevon:github", "repositories[3].name = 'aevon-web' is configured twice (also repositories[2])"),
+    ("repository-twice-by-case", {"aevon:github": _repositories(_INFRA, _PLATFORM, {"name": "Aevon-Platform", "kind": "frontend"})}, "aevon:github", "repositories[2].name = 'Aevon-Platform' is configured twice (also repositories[1]); list each repository once (GitHub repository names are case-insensitive)"),
+    ("push-role-without-images", {"aevon:github": _repositories(_INFRA, _PLATFORM, {**_WEB, "artifactRegistry": True})}, "aevon:github.repositories[2]", "artifactRegistry asks for a push identity for aevon-web, which has no images to push"),
+    ("images-on-a-frontend", {"aevon:github": _repositories(_INFRA, _PLATFORM, {**_WEB, "images": ["site"]})}, "aevon:github.repositories[2]", "aevon-web is of kind frontend, which builds no images"),
+    ("services-without-images", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "images": []}, _WEB)}, "aevon:github.repositories[1]", "aevon-platform is of kind services but lists no images"),
+    ("image-name-not-ecr", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "images": ["API", "web", "worker"]}, _WEB)}, 'aevon:github.repositories[1].images[0] = "API"', "is not a valid image name"),
+    ("image-nobody-builds", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "images": ["api", "web"]}, _WEB)}, "stack config", "no repository of kind services builds worker, which the services run"),
+    ("image-built-twice", {"aevon:github": _repositories(_INFRA, _PLATFORM, {"name": "aevon-workers", "kind": "services", "images": ["worker"]})}, "stack config", "image worker is built by aevon-platform and aevon-workers"),
+    ("no-infra-repository", {"aevon:github": _repositories(_PLATFORM, _WEB)}, "aevon:github", "exactly one repository of kind infra"),
+    ("artifact-registry-without-gcp", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "artifactRegistry": True}, _WEB)}, "stack config", "github.repositories[1] (aevon-platform): artifactRegistry needs gcp.enabled"),
+    ("secret-not-in-tokens", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "secrets": ["SENTRY_AUTH_TOKEN"]}, _WEB)}, "stack config", "secrets SENTRY_AUTH_TOKEN are not in thirdPartyTokens"),
+    ("settings-fields-without-ownership", {"aevon:github": _repositories({**_INFRA, "requiredChecks": ["ci"]}, _PLATFORM, _WEB)}, "aevon:github.repositories[0]", "belong to the stack that owns its settings (ownsSettings: true)"),
+    ("settings-owner-without-tag-creators", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "ownsSettings": True}, _WEB)}, "aevon:github.repositories[1]", "must list releaseTagCreators"),
+    ("vercel-builds-another-repository", {"aevon:vercel": _section("vercel", gitRepository="aevon-os/aevon-site")}, "stack config", "vercel.gitRepository = 'aevon-os/aevon-site' is not the governed frontend repository (aevon-os/aevon-web)"),
+    ("unmanaged-github-owning-settings", {"aevon:github": _repositories(_INFRA, {**_PLATFORM, "ownsSettings": True, "releaseTagCreators": ["release-managers"]}, _WEB, manage=False)}, "aevon:github", "ownsSettings and approvalEnvironment need manage: true"),
 ]  # fmt: skip
 
 
@@ -202,8 +231,6 @@ DATA_PLANE_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("cache-node-type", {"aevon:cache": _section("cache", nodeType="t4g.micro")}, "aevon:cache.nodeType", "ElastiCache node type"),
     ("max-receive-zero", {"aevon:messaging": _section("messaging", maxReceiveCount=0)}, "aevon:messaging.maxReceiveCount", "greater than or equal to 1"),
     ("kms-queues-without-key", {"aevon:messaging": _section("messaging", encryption="kms")}, "stack config", "needs encryption.customerManagedKey: true"),
-    ("empty-repositories", {"aevon:registry": _section("registry", repositories=[])}, "aevon:registry.repositories", "at least 1 item"),
-    ("bad-repository-name", {"aevon:registry": _section("registry", repositories=["API"])}, "aevon:registry.repositories", "not a valid ECR repository name"),
     ("protected-stack-short-backups", {"aevon:protectStatefulResources": "true"}, "stack config", "database.deletionProtection: true, database.finalSnapshot: true, database.backupRetentionDays >= 7"),
     ("bad-alarm-email", {"aevon:alarms": {"channels": {"ops": {"email": "ops-at-aevon"}}, "routes": {"paging": ["ops"], "notify": ["ops"]}}}, "aevon:alarms.channels.ops.email", "not an email address"),
     ("logs-retention", {"aevon:logs": {"retentionDays": 8}}, "aevon:logs.retentionDays", "retention periods"),
@@ -236,6 +263,7 @@ SECURITY_BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
         + DATA_PLANE_BAD_INPUTS
         + COMPUTE_BAD_INPUTS
         + SECURITY_BAD_INPUTS
+        + REPOSITORY_BAD_INPUTS
     ],
 )
 def test_bad_value_fails_with_one_clear_message(

@@ -153,9 +153,14 @@ def test_outputs_expose_endpoints_secret_arns_queues_and_repositories(inventory:
     assert ":secret:" in out["cacheAuthSecretArn"]
     assert set(out["queueUrls"]) == {r.value for r in QueueRole}
     assert out["queueUrls"]["outbound"].endswith(".fifo")
-    assert set(out["repositoryUrls"]) == set(_cfg(inventory.stack, "registry")["repositories"])
+    # The account's repositories (bootstrap/), one per image the stack's repositories build.
+    images = {
+        i for r in _cfg(inventory.stack, "github")["repositories"] for i in r.get("images", [])
+    }
     account = stack_file(inventory.stack)["config"]["aws:allowedAccountIds"][0]
-    assert out["ecrRegistry"] == f"{account}.dkr.ecr.us-east-1.amazonaws.com"
+    registry = f"{account}.dkr.ecr.us-east-1.amazonaws.com"
+    assert out["repositoryUrls"] == {image: f"{registry}/aevon/{image}" for image in images}
+    assert out["ecrRegistry"] == registry
 
 
 @pytest.mark.parametrize("stack", STACKS)

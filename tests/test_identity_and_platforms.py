@@ -45,11 +45,14 @@ def _trust(role: Any) -> dict[str, Any]:
     return statement
 
 
-def _github_settings(environment_name: str = "production", **changes: Any) -> GithubConfig:
-    """A `github` section for aevon-os/aevon-infra deploying from `environment_name`."""
+def _github_settings(
+    environment_name: str = "production", infra: dict[str, Any] | None = None, **changes: Any
+) -> GithubConfig:
+    """A `github` section governing aevon-os/aevon-infra (its entry: `infra`, added to the
+    defaults), deploying from `environment_name`."""
     values: dict[str, Any] = {
         "owner": "aevon-os",
-        "repository": "aevon-infra",
+        "repositories": [{"name": "aevon-infra", "kind": "infra", **(infra or {})}],
         "environment": {
             "name": environment_name,
             "requireApproval": False,
@@ -164,11 +167,11 @@ def test_oidc_provider_is_created_or_looked_up_by_config() -> None:
     ("changes", "message"),
     [
         ({"owner": "aevon-*"}, "must be a literal GitHub name"),
-        ({"repository": "*"}, "must be a literal GitHub name"),
+        ({"repositories": [{"name": "*", "kind": "infra"}]}, "must be a literal GitHub name"),
         ({"environment": "prod:*"}, "must be a lowercase environment name"),
     ],
 )
-def test_a_wildcard_in_the_subject_is_refused(changes: dict[str, str], message: str) -> None:
+def test_a_wildcard_in_the_subject_is_refused(changes: dict[str, Any], message: str) -> None:
     """The subject the roles trust is built from the github section, which refuses wildcards."""
     environment = changes.pop("environment", "production")
     with pytest.raises(ValueError, match=message):
@@ -509,19 +512,18 @@ def _env(**values: Any) -> GithubEnvironmentConfig:
     return GithubEnvironmentConfig.model_validate(values)
 
 
-def _github(**changes: Any) -> RecordingMonitor:
-    values: dict[str, Any] = {
-        "environment": _env(name="production", requireApproval=True, reviewers={"teams": ["platform-leads"]},
-                            waitTimerMinutes=5, refs={"tags": ["v*"]}),
-        "approval_environment": _env(name="production-approval", requireApproval=True,
-                                     reviewers={"teams": ["release-managers"]}, refs={"tags": ["v*"]}),
-        "owns_rulesets": True,
-        "required_checks": ["ci", "preview prod"],
-        "release_tag_creators": ["release-managers"],
-    }  # fmt: skip
-    values.update(changes)
+def _github(owns: bool = True, **infra: Any) -> RecordingMonitor:
+    settings = _github_settings(
+        environment=_env(name="production", requireApproval=True, reviewers={"teams": ["platform-leads"]},
+                         waitTimerMinutes=5, refs={"tags": ["v*"]}),
+        approval_environment=_env(name="production-approval", requireApproval=True,
+                                  reviewers={"teams": ["release-managers"]}, refs={"tags": ["v*"]}),
+        infra={"ownsSettings": True, "requiredChecks": ["ci", "preview prod"],
+               "releaseTagCreators": ["release-managers"], **infra} if owns else infra,
+    )  # fmt: skip
     args = GithubDeliveryArgs(
-        settings=_github_settings(**values),
+        settings=settings,
+        repository=settings.infra,
         variables={"AWS_DEPLOY_ROLE_ARN": "arn:aws:iam::123456789012:role/d"},
         secrets={"SENTRY_AUTH_TOKEN": "t0ken"},
     )
@@ -597,15 +599,12 @@ def test_rulesets_protect_main_and_release_tags() -> None:
     assert (actor["actorType"], actor["bypassMode"]) == ("Team", "always")
     assert actor["actorId"] > 0, "a team id"
     assert actor["actorId"] == int(actor["actorId"])
-    two = _github(release_tag_creators=["release-managers", "platform-leads"])
+    two = _github(releaseTagCreators=["release-managers", "platform-leads"])
     creators = {
         r.input("name"): r for r in two.of_type("github:index/repositoryRuleset:RepositoryRuleset")
     }["release-tag-creation"].input("bypassActors")
     assert len({a["actorId"] for a in creators}) == 2, "one bypass actor per team, by team id"
-    assert (
-        _github(owns_rulesets=False).of_type("github:index/repositoryRuleset:RepositoryRuleset")
-        == []
-    )
+    assert _github(owns=False).of_type("github:index/repositoryRuleset:RepositoryRuleset") == []
 
 
 # ------------------------------------------------------------------ the real stacks
@@ -636,6 +635,7 @@ def test_github_variables_come_from_the_stacks_own_outputs(inventory: Inventory)
         for v in inventory.of_type(
             "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
         )
+        if v.input("repository") == "aevon-infra"
     }
     assert variables["AWS_DEPLOY_ROLE_ARN"] == inventory.outputs["deployRoleArn"]
     assert variables["ECR_REGISTRY"] == inventory.outputs["ecrRegistry"]
@@ -660,7 +660,7 @@ def test_no_shared_object_is_managed_by_two_stacks(inventories: dict[str, Invent
                 keys.add(
                     (
                         r.type,
-                        f"{r.input('environment')}:{r.input('name')}:{r.input('variableName')}:{r.input('secretName')}:{r.input('tagPattern')}:{r.input('branchPattern')}",
+                        f"{r.input('repository')}:{r.input('environment')}:{r.input('name')}:{r.input('variableName')}:{r.input('secretName')}:{r.input('tagPattern')}:{r.input('branchPattern')}",
                     )
                 )
             elif r.type.startswith("vercel:"):
@@ -770,13 +770,43 @@ def test_rulesets_and_project_owned_twice_are_refused() -> None:
             },
             "share reviewers \\(platform-leads\\)",
         ),
-        ("prod", "github", {"releaseTagCreators": []}, "must list releaseTagCreators"),
-        ("prod", "github", {"releaseTagCreators": ["release-*"]}, "must be a literal GitHub name"),
+        (
+            "prod",
+            "github",
+            {
+                "repositories": [
+                    {
+                        "name": "aevon-infra",
+                        "kind": "infra",
+                        "ownsSettings": True,
+                        "requiredChecks": ["ci"],
+                        "releaseTagCreators": [],
+                    }
+                ]
+            },
+            "must list releaseTagCreators",
+        ),
+        (
+            "prod",
+            "github",
+            {
+                "repositories": [
+                    {
+                        "name": "aevon-infra",
+                        "kind": "infra",
+                        "ownsSettings": True,
+                        "requiredChecks": ["ci"],
+                        "releaseTagCreators": ["release-*"],
+                    }
+                ]
+            },
+            "must be a literal GitHub name",
+        ),
         (
             "prod",
             "github",
             {"manage": False},
-            "ownsRulesets and approvalEnvironment need manage: true",
+            "ownsSettings and approvalEnvironment need manage: true",
         ),
         (
             "staging",
@@ -818,10 +848,21 @@ def test_third_party_tokens_must_be_secret_config() -> None:
 def test_a_secret_token_reaches_github_only_as_a_secret() -> None:
     from offline.engine import run_stack
 
+    github = stack_file("dev")["config"]["aevon:github"]
+    repositories = [
+        {**r, "secrets": ["SENTRY_AUTH_TOKEN"]} if r["kind"] == "services" else r
+        for r in github["repositories"]
+    ]
     inv = run_stack(
-        "dev", {"aevon:thirdPartyTokens": {"SENTRY_AUTH_TOKEN": {"secure": "v1:encrypted"}}}
+        "dev",
+        {
+            "aevon:thirdPartyTokens": {"SENTRY_AUTH_TOKEN": {"secure": "v1:encrypted"}},
+            "aevon:github": {**github, "repositories": repositories},
+        },
     )
+    # Only the repository that names the token receives it, and only as a secret.
     (secret,) = inv.of_type("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret")
+    assert secret.input("repository") == "aevon-platform"
     assert secret.input("secretName") == "SENTRY_AUTH_TOKEN"
     assert secret.is_secret_input("plaintextValue")
     assert rpc.unwrap_rpc_secret(secret.inputs["plaintextValue"]) == TEST_SECRET_VALUE
@@ -855,11 +896,11 @@ def pr_stack_overrides(number: int, image_tag: str = "0123abc" * 5 + "01234") ->
     return {k: v for k, v in config.items() if v != stack_file("dev")["config"].get(k)}
 
 
-def test_a_per_pr_stack_shares_nothing_with_the_real_stacks() -> None:
-    from offline.engine import run_stack
-
+def test_a_per_pr_stack_shares_nothing_with_the_real_stacks(
+    pr_stack_inventory: Inventory,
+) -> None:
     overrides = pr_stack_overrides(42)
-    inv = run_stack("dev", overrides, as_stack="pr-42")
+    inv = pr_stack_inventory
     # No GitHub and no Vercel at all, not even a provider: the per-PR job has neither token
     # (the Vercel provider refuses to configure without one).
     foreign = [

@@ -19,6 +19,8 @@ import yaml
 from offline.engine import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+# Reference workflows for the governed application repositories: linted like the real ones.
+EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
 
 
@@ -38,7 +40,7 @@ def test_the_expected_workflows_exist() -> None:
     assert names == {"ci", "preview", "deploy", "drift", "pr-stack", "rollback"}
 
 
-@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", WORKFLOWS + EXAMPLES, ids=lambda p: p.stem)
 def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None:
     lines = path.read_text().splitlines()
     uses = [line.strip() for line in lines if line.strip().startswith(("uses:", "- uses:"))]
@@ -49,7 +51,7 @@ def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None
         assert re.match(r"\s*v\d+\.\d+\.\d+", comment), f"no version comment: {line}"
 
 
-@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", WORKFLOWS + EXAMPLES, ids=lambda p: p.stem)
 def test_least_privilege_and_no_injection(path: Path) -> None:
     workflow = _load(path)
     assert workflow["permissions"] == {"contents": "read"}
@@ -72,7 +74,7 @@ def test_least_privilege_and_no_injection(path: Path) -> None:
 
 
 def test_no_long_lived_cloud_keys() -> None:
-    for path in WORKFLOWS:
+    for path in WORKFLOWS + EXAMPLES:
         text = path.read_text()
         for forbidden in (
             "AWS_ACCESS_KEY_ID",
@@ -117,7 +119,7 @@ def _step_index(job: dict[str, Any], needle: str) -> int:
     raise AssertionError(f"no step runs {needle!r}")
 
 
-@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", WORKFLOWS + EXAMPLES, ids=lambda p: p.stem)
 def test_run_steps_use_bash_with_pipefail(path: Path) -> None:
     """GitHub's default `bash -e {0}` ignores a failing command inside a pipe."""
     assert _load(path).get("defaults", {}).get("run", {}).get("shell") == "bash"
@@ -176,7 +178,11 @@ def test_case3_per_pr_stacks_get_no_tokens_and_new_pushes_need_a_new_review() ->
     assert "labels[]=preview-stack-outdated" in revoke
     assert "uses" not in str(jobs["revoke"]["steps"]), "the revoke job runs no PR code"
     configure = jobs["up"]["steps"][_step_index(jobs["up"], "scripts.pr_stacks configure")]
-    assert '"$STACK" --image-tag "$HEAD_SHA"' in configure["run"]
+    # An infra PR builds no images: the stack runs dev's current release.
+    assert '"$STACK" --image-tag "$IMAGE_TAG"' in configure["run"]
+    assert configure["env"]["IMAGE_TAG"] == "${{ steps.release.outputs.image-tag }}"
+    release = next(s for s in jobs["up"]["steps"] if s.get("id") == "release")
+    assert "aws ssm get-parameter --name /aevon-dev/release/image-tag" in release["run"]
 
 
 def test_case4_deploy_and_rollback_check_two_different_approvers_before_up() -> None:
@@ -282,8 +288,13 @@ def test_tokens_reach_jobs_as_the_table_says() -> None:
 def test_case10_ci_runs_actionlint_and_zizmor_pedantic_and_auditor() -> None:
     script = (ROOT / ".ci" / "run").read_text()
     assert "\nuv run actionlint\n" in script
-    assert "uv run zizmor --offline --persona pedantic .github/workflows" in script
-    assert "uv run zizmor --offline --persona auditor .github/workflows" in script
+    assert "\nuv run actionlint examples/*.yml\n" in script
+    assert "uv run zizmor --offline --persona pedantic .github/workflows examples/*.yml" in script
+    assert "uv run zizmor --offline --persona auditor .github/workflows examples/*.yml" in script
+    assert (
+        "check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml "
+        "examples/*.yml" in script
+    )
 
 
 def _tool(name: str) -> str:
@@ -313,7 +324,8 @@ def test_actionlint_runs_shellcheck(tmp_path: Path) -> None:
 @pytest.mark.parametrize("persona", ["pedantic", "auditor"])
 def test_zizmor_has_no_findings(persona: str) -> None:
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [_tool("zizmor"), "--offline", "--no-progress", "--persona", persona, str(WF)],
+        [_tool("zizmor"), "--offline", "--no-progress", "--persona", persona, str(WF),
+         *map(str, EXAMPLES)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -322,7 +334,7 @@ def test_zizmor_has_no_findings(persona: str) -> None:
 
 def test_actionlint_has_no_findings() -> None:
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [_tool("actionlint"), "-no-color", *map(str, WORKFLOWS)],
+        [_tool("actionlint"), "-no-color", *map(str, WORKFLOWS + EXAMPLES)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -436,3 +448,107 @@ def test_issue15_each_up_gets_a_token_minted_right_before_it() -> None:
         assert mint["uses"].startswith("actions/create-github-app-token@")
         token = f"${{{{ steps.{mint['id']}.outputs.token }}}}"
         assert job["steps"][index]["env"]["GITHUB_TOKEN"] == token
+
+
+# ------------------------------------------------------------------ issue 13: the release handoff
+def test_the_deploy_checks_the_released_images_exist_before_it_writes_the_parameter() -> None:
+    for stem, job in (("deploy", "deploy"), ("rollback", "rollback")):
+        steps = _wf(stem)["jobs"][job]["steps"]
+        check = _step_index({"steps": steps}, "scripts.release_refs images")
+        assert "aws ecr describe-images" in steps[check]["run"]
+        # scripts/release.py writes the release parameters and runs `pulumi up`.
+        assert check < _step_index({"steps": steps}, "python -m scripts.release ")
+    assert "workflow_dispatch" in _wf("deploy")["on"]
+    assert "image-tag" in _wf("deploy")["on"]["workflow_dispatch"]["inputs"]
+
+
+def _example() -> dict[str, Any]:
+    (path,) = EXAMPLES
+    return _load(path)
+
+
+def test_the_example_builds_once_on_main_and_pushes_immutable_sha_tags_with_provenance() -> None:
+    jobs = _example()["jobs"]
+    publish = jobs["publish"]
+    assert publish["environment"] == "development"
+    assert publish["if"] == "github.ref == 'refs/heads/main' && github.event_name != 'pull_request'"
+    assert publish["permissions"] == {"contents": "read", "id-token": "write"}
+    role = next(s for s in publish["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+    assert role["with"]["role-to-assume"] == "${{ vars.AWS_PUBLISH_ROLE_ARN }}"
+    build = publish["steps"][_step_index(publish, "docker buildx build")]["run"]
+    assert '--tag "$registry/$repository:$GITHUB_SHA"' in build
+    assert "--provenance=mode=max --sbom=true --push" in build
+    assert 'repository="aevon/$IMAGE"' in build, "the account repository bootstrap creates"
+    assert "latest" not in build
+    # The pull request check the repository's ruleset requires builds without pushing.
+    assert jobs["build"]["name"] in _services("prod").required_checks
+    assert "--push" not in jobs["build"]["steps"][-1]["run"]
+    for job in (publish, jobs["build"]):
+        assert job["strategy"]["matrix"]["image"] == _services("prod").images
+
+
+def _services(stack: str) -> Any:
+    from infra.config import RepositoryKind, parse
+    from offline.engine import stack_config
+
+    github = parse("aevon", stack, stack_config(stack)[0]).github
+    (services,) = github.of_kind(RepositoryKind.SERVICES)
+    return services
+
+
+@pytest.mark.parametrize(
+    ("ref", "stack"),
+    [("refs/heads/main", "dev"), ("refs/tags/rc-1.4.0", "staging"), ("refs/tags/v1.4.0", "prod")],
+)
+def test_the_examples_release_runs_in_the_environment_the_stack_gives_that_ref(
+    ref: str, stack: str
+) -> None:
+    from scripts.release_refs import resolve
+
+    expression = _example()["jobs"]["release"]["environment"]
+    chosen = (
+        "production"
+        if ref.startswith("refs/tags/v")
+        else "staging"
+        if ref.startswith("refs/tags/rc-")
+        else "development"
+    )
+    assert "startsWith(github.ref, 'refs/tags/v') && 'production'" in expression
+    assert "startsWith(github.ref, 'refs/tags/rc-') && 'staging' || 'development'" in expression
+    assert resolve(ref).environment == chosen, f"{ref}: the infra deploy's {stack} gate"
+
+
+def test_the_examples_release_hands_the_sha_to_the_gated_deploy(
+    inventories: dict[str, Any],
+) -> None:
+    release = _example()["jobs"]["release"]
+    assert release["permissions"] == {"contents": "read", "id-token": "write"}
+    role = next(s for s in release["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+    assert role["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    dispatch = release["steps"][_step_index(release, "gh workflow run deploy.yml")]["run"]
+    assert (
+        'gh workflow run deploy.yml --repo "$INFRA_REPOSITORY" --ref "$ref" '
+        '-f image-tag="$GITHUB_SHA"' in dispatch
+    )
+    assert "aws ssm" not in str(release), "only the gated infra deploy writes the parameter"
+    token = next(s for s in release["steps"] if s.get("id") == "token")
+    assert {k: v for k, v in token["with"].items() if k.startswith("permission-")} == {
+        "permission-actions": "write",
+        "permission-deployments": "read",
+    }
+    # Every environment variable it reads is one the stacks write into the repository's
+    # environments; the rest are set once by hand (README, First run).
+    text = (EXAMPLES[0]).read_text()
+    read = set(re.findall(r"vars\.([A-Z_]+)", text))
+    by_hand = {"AWS_PUBLISH_ROLE_ARN", "RELEASE_APP_CLIENT_ID"}
+    written = {
+        str(v.input("variableName"))
+        for inventory in inventories.values()
+        for v in inventory.of_type(
+            "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
+        )
+        if v.input("repository") == _services("prod").name
+    }
+    assert read - by_hand <= written, read - by_hand - written
+    assert "ECR_REPOSITORIES" in read
+    assert "GAR_REPOSITORY" in read

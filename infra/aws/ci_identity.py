@@ -284,6 +284,21 @@ class CiIdentity(pulumi.ComponentResource):
                 ],
             },
             {
+                # The account's image repositories (bootstrap/ creates and owns them): the
+                # stack looks them up and the deploy checks a release's images exist. Read
+                # only: pushing is the publishers', deleting nobody's.
+                "Sid": "ReadTheAccountsImageRepositories",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:DescribeRepositories",
+                    "ecr:DescribeImages",
+                    "ecr:ListTagsForResource",
+                ],
+                "Resource": pulumi.Output.format(
+                    "arn:aws:ecr:{0}:{1}:repository/{2}/*", region, account, naming.IMAGE_NAMESPACE
+                ),
+            },
+            {
                 # GitHub's, and any other the stack looks up (the Vercel team's).
                 "Sid": "ReadTheOidcProvidersItUses",
                 "Effect": "Allow",

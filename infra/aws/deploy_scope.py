@@ -64,7 +64,6 @@ STACK_RESOURCES: dict[str, tuple[str, ...]] = {
     # Alarms, and the stack's dashboard (dashboard ARNs have no region).
     "cloudwatch": ("alarm:{prefix}-*", "arn:aws:cloudwatch::{account}:dashboard/{prefix}-*"),
     "ec2": ("*",),
-    "ecr": ("repository/{prefix}/*",),
     "ecs": (
         "cluster/{prefix}-*",
         "service/{prefix}-*/*",

@@ -34,7 +34,6 @@ from infra.config.data import (
     DatabaseConfig,
     MessagingConfig,
     QueueEncryption,
-    RegistryConfig,
 )
 from infra.config.delivery import (
     CiConfig,
@@ -42,6 +41,8 @@ from infra.config.delivery import (
     GithubEnvironmentConfig,
     OidcProviderMode,
     RefPolicy,
+    RepositoryConfig,
+    RepositoryKind,
     Reviewers,
 )
 from infra.config.errors import ConfigError, message, problems
@@ -110,7 +111,8 @@ __all__ = [
     "OperatorValue",
     "QueueEncryption",
     "RefPolicy",
-    "RegistryConfig",
+    "RepositoryConfig",
+    "RepositoryKind",
     "RetentionDays",
     "Reviewers",
     "SecurityConfig",

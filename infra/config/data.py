@@ -1,4 +1,4 @@
-"""Data sections: `database` (Aurora), `cache` (ElastiCache), `messaging` (SQS), `registry`."""
+"""Data sections: `database` (Aurora), `cache` (ElastiCache), `messaging` (SQS)."""
 
 from __future__ import annotations
 
@@ -166,27 +166,3 @@ class MessagingConfig(_Model):
     outbound_high_throughput: bool = False
     oldest_message_alarm_seconds: int = Field(default=900, ge=60, le=SQS_MAX_RETENTION_SECONDS)
     message_retention_days: int = Field(default=4, ge=1, le=14)
-
-
-_REPOSITORY_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-
-
-class RegistryConfig(_Model):
-    """`registry`: ECR. `repositories`: 1-20 unique image names (the blueprint's images
-    among them); `untaggedExpiryDays` 1-365 days; `keepReleaseTags` 1-1000 images."""
-
-    repositories: list[str] = Field(min_length=1, max_length=20)
-    untagged_expiry_days: int = Field(ge=1, le=365)
-    keep_release_tags: int = Field(ge=1, le=1000)
-
-    @field_validator("repositories")
-    @classmethod
-    def _names(cls, names: list[str]) -> list[str]:
-        for name in names:
-            if not _REPOSITORY_NAME.match(name):
-                raise ValueError(
-                    f"{name!r} is not a valid ECR repository name (lowercase, digits, . _ -)"
-                )
-        if len(set(names)) != len(names):
-            raise ValueError("repository names must be unique")
-        return names

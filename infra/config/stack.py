@@ -1,7 +1,9 @@
 """`StackConfig`, the whole of one stack's config, and its stack-wide sections.
 
-The rules that span sections (a protected stack keeps its data, the registry
-holds every image, KMS queues need the stack's key) are checked here.
+The rules that span sections (a protected stack keeps its data, every image the
+services run is built by one configured repository, KMS queues need the stack's key,
+an Artifact Registry push identity needs Google Cloud, a repository's secrets come
+from `thirdPartyTokens`) are checked here.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from infra.config.data import (
     DatabaseConfig,
     MessagingConfig,
     QueueEncryption,
-    RegistryConfig,
 )
-from infra.config.delivery import CiConfig, GithubConfig
+from infra.config.delivery import CiConfig, GithubConfig, RepositoryKind
 from infra.config.ingestion import IngestionConfig
 from infra.config.network import NatStrategy, NetworkConfig
 from infra.config.operations import (
@@ -102,11 +103,11 @@ class StackConfig(_Model):
     database: DatabaseConfig
     cache: CacheConfig
     messaging: MessagingConfig
-    registry: RegistryConfig
     compute: ComputeConfig
     ingestion: IngestionConfig
     github: GithubConfig
-    # Third-party tokens for the GitHub environment's secrets; set with `--secret`.
+    # Third-party tokens for the repositories' environment secrets (each repository names
+    # the ones it receives in `github.repositories[].secrets`); set with `--secret`.
     third_party_tokens: dict[str, str] = Field(default_factory=dict)
     ci: CiConfig
     gcp: GcpConfig
@@ -160,11 +161,7 @@ class StackConfig(_Model):
                 "'per_az'"
             )
         self._certificate_fits()
-        needed = sorted(set(IMAGES) - set(self.registry.repositories))
-        if needed:
-            raise ValueError(
-                f"registry.repositories lacks {', '.join(needed)}: the services run those images"
-            )
+        self._repositories_fit()
         if (
             self.messaging.encryption is QueueEncryption.KMS
             and not self.encryption.customer_managed_key
@@ -271,6 +268,50 @@ class StackConfig(_Model):
                 "vault is encrypted with the stack's key)"
             )
         return self
+
+    def _repositories_fit(self) -> None:
+        builders: dict[str, list[str]] = {}
+        for repository in self.github.of_kind(RepositoryKind.SERVICES):
+            for image in repository.images:
+                builders.setdefault(image, []).append(repository.name)
+        twice = {image: names for image, names in builders.items() if len(names) > 1}
+        if twice:
+            image, names = sorted(twice.items())[0]
+            raise ValueError(
+                f"github.repositories: image {image} is built by {' and '.join(names)}; "
+                "each image has one repository that builds it"
+            )
+        missing = sorted(set(IMAGES) - set(builders))
+        if missing:
+            raise ValueError(
+                f"github.repositories: no repository of kind services builds "
+                f"{', '.join(missing)}, which the services run (list it in a services "
+                "repository's images)"
+            )
+        frontends = [
+            f"{self.github.owner}/{r.name}" for r in self.github.of_kind(RepositoryKind.FRONTEND)
+        ]
+        linked = self.vercel.git_repository
+        if self.vercel.manage and linked is not None and frontends and linked not in frontends:
+            raise ValueError(
+                f"vercel.gitRepository = {linked!r} is not the governed frontend repository "
+                f"({', '.join(frontends)}): the Vercel project builds the repository of kind "
+                "frontend"
+            )
+        for index, repository in enumerate(self.github.repositories):
+            if repository.artifact_registry and not self.gcp.enabled:
+                raise ValueError(
+                    f"github.repositories[{index}] ({repository.name}): artifactRegistry "
+                    "needs gcp.enabled: the Artifact Registry repository is the stack's GKE "
+                    "registry"
+                )
+            unknown = sorted(set(repository.secrets) - set(self.third_party_tokens))
+            if unknown:
+                raise ValueError(
+                    f"github.repositories[{index}] ({repository.name}): secrets "
+                    f"{', '.join(unknown)} are not in thirdPartyTokens (set each with "
+                    "`pulumi config set --secret --path aevon:thirdPartyTokens.NAME`)"
+                )
 
     @field_validator("third_party_tokens")
     @classmethod

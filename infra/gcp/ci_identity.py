@@ -28,14 +28,14 @@ IAM "Roles and permissions" pages (checked against the same dataset's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
 from infra import naming
-from infra.config import GcpConfig, GithubConfig, StackConfig
+from infra.config import GcpConfig, GithubConfig, RepositoryKind, StackConfig
 from infra.gcp.apis import ProjectApis, waiting_for
 from infra.gcp.gke import GkePlatform
 
@@ -102,6 +102,7 @@ ADMIN_OWNED: dict[str, str] = {
     "gcp:projects/iAMCustomRole:IAMCustomRole": "the infra account's own role",
     "gcp:projects/serviceIdentity:ServiceIdentity": "a Google service agent",
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "a grant on a key",
+    "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": "a grant on a repository",
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": "the CI identity pool",
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": "the pool's provider",
 }
@@ -156,6 +157,8 @@ class GcpCiIdentityArgs:
 
 class GcpCiIdentity(pulumi.ComponentResource):
     provider_name: pulumi.Output[str]
+    pool_id: pulumi.Output[str]  # the workload identity pool's id (other providers join it)
+    pool_name: pulumi.Output[str]  # projects/<number>/locations/global/workloadIdentityPools/<id>
     service_account_email: pulumi.Output[str]
     infra_service_account_email: pulumi.Output[str]
     viewer_service_account_email: pulumi.Output[str]
@@ -191,7 +194,15 @@ class GcpCiIdentity(pulumi.ComponentResource):
             },
             # Only this repository's tokens, and only the subjects an account trusts.
             attribute_condition=attribute_condition(
-                args.repo, [args.github.oidc_subject, *viewer_subjects(args.repo)]
+                args.repo,
+                [args.github.oidc_subject, *viewer_subjects(args.repo)],
+                # The application repositories' push identities (infra/gcp/app_identity.py)
+                # are impersonated through this pool too, by their exact subjects.
+                [
+                    args.github.subject_for(r)
+                    for r in args.github.repositories
+                    if r.artifact_registry and r.kind is not RepositoryKind.INFRA
+                ],
             ),
             opts=child,
         )
@@ -240,6 +251,8 @@ class GcpCiIdentity(pulumi.ComponentResource):
             args=args,
         )
         self.provider_name = provider.name
+        self.pool_id = pool.workload_identity_pool_id
+        self.pool_name = pool.name
         self.register_outputs(
             {
                 "providerName": self.provider_name,
@@ -301,10 +314,17 @@ def viewer_subjects(repo: str) -> list[str]:
     return [f"repo:{repo}:pull_request", f"repo:{repo}:ref:refs/heads/main"]
 
 
-def attribute_condition(repo: str, subjects: list[str]) -> str:
-    """The pool provider's CEL condition: this repository's tokens, with one of `subjects`."""
+def attribute_condition(
+    repo: str, subjects: list[str], application_subjects: Sequence[str] = ()
+) -> str:
+    """The pool provider's CEL condition: this repository's tokens, with one of `subjects`,
+    or a token with exactly one of `application_subjects` (each names its repository)."""
     alternatives = " || ".join(f'assertion.sub == "{s}"' for s in dict.fromkeys(subjects))
-    return f'assertion.repository == "{repo}" && ({alternatives})'
+    condition = f'assertion.repository == "{repo}" && ({alternatives})'
+    if not application_subjects:
+        return condition
+    others = " || ".join(f'assertion.sub == "{s}"' for s in dict.fromkeys(application_subjects))
+    return f"({condition}) || {others}"
 
 
 def build_if_enabled(

@@ -83,6 +83,8 @@ class GkePlatform(pulumi.ComponentResource):
     cluster_endpoint: pulumi.Output[str]
     location: pulumi.Output[str]
     registry_url: pulumi.Output[str]
+    registry_id: pulumi.Output[str]  # the Artifact Registry repository's id
+    registry_location: str  # its region
     network_name: pulumi.Output[str]
     node_service_account_name: pulumi.Output[str]
 
@@ -304,6 +306,8 @@ class GkePlatform(pulumi.ComponentResource):
         self.registry_url = pulumi.Output.format(
             "{0}-docker.pkg.dev/{1}/{2}", settings.region, args.project_id, registry.repository_id
         )
+        self.registry_id = registry.repository_id
+        self.registry_location = settings.region
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,

@@ -417,6 +417,17 @@ def _slack_workspace(args: Mapping[str, Any], region: str, account: str) -> list
     return [Call("chatbot:DescribeSlackWorkspaces", "*", why, requested)]
 
 
+def _ecr_repository(args: Mapping[str, Any], region: str, account: str) -> list[Call]:
+    name = str(args.get("name", ""))
+    arn = f"arn:aws:ecr:{region}:{account}:repository/{name}"
+    why = f"lookup of ECR repository {name}"
+    return [
+        Call("ecr:DescribeRepositories", arn, why),
+        Call("ecr:DescribeImages", arn, why),
+        Call("ecr:ListTagsForResource", arn, why),
+    ]
+
+
 def _zones(args: Mapping[str, Any], region: str, account: str) -> list[Call]:
     return [Call("ec2:DescribeAvailabilityZones", "*", "lookup of availability zones")]
 
@@ -428,6 +439,10 @@ LOOKUP_CALLS: dict[str, tuple[Lookup | None, str]] = {
         "findHostedZoneByID = GetHostedZone, listTags = ListTagsForResource)"),
     "aws:ssm/getParameter:getParameter": (
         _parameter, f"{_TF} internal/service/ssm/parameter_data_source.go (GetParameter)"),
+    "aws:ecr/getRepository:getRepository": (
+        _ecr_repository, f"{_TF} internal/service/ecr/repository_data_source.go "
+        "(DescribeRepositories, DescribeImages for most_recent_image_tags, tags: "
+        "ListTagsForResource)"),
     "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (
         _oidc, f"{_TF} internal/service/iam/openid_connect_provider_data_source.go "
         "(by url: ListOpenIDConnectProviders, then GetOpenIDConnectProvider)"),

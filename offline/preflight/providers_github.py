@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterable
+
+import pulumi_github as github
 
 from offline.engine import Inventory, Registration
 from offline.preflight import Check
@@ -19,6 +22,11 @@ ENV_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"  #
 REPO_VARIABLE = "github:index/actionsVariable:ActionsVariable"
 REPO_SECRET = "github:index/actionsSecret:ActionsSecret"  # noqa: S105 - a type token
 RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+VULNERABILITY_ALERTS = "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts"
+DEPENDABOT_UPDATES = (
+    "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates"
+)
+REPOSITORY = "github:index/repository:Repository"
 
 MAX_REVIEWERS = 6
 MAX_WAIT_TIMER_MINUTES = 43_200
@@ -124,6 +132,83 @@ def _ruleset_refs(r: Registration) -> Iterable[str]:
             )
 
 
+def _variable_not_secret(r: Registration) -> Iterable[str]:
+    if r.is_secret_input("value"):
+        yield (
+            f"variable {r.input('variableName')!r} would store a secret as a plain Actions "
+            "variable (readable by anyone who can read the repository's settings and printed "
+            "unmasked in logs); pass it as an environment secret"
+        )
+
+
+def _dependabot_after_alerts(inventory: Inventory) -> Iterable[tuple[str, str]]:
+    alerts = {
+        str(a.input("repository")): a
+        for a in inventory.of_type(VULNERABILITY_ALERTS)
+        if a.input("enabled") is not False
+    }
+    before = waits_for(inventory)
+    for r in inventory.of_type(DEPENDABOT_UPDATES):
+        if r.input("enabled") is False:
+            continue
+        repository = str(r.input("repository"))
+        alert = alerts.get(repository)
+        if alert is None:
+            yield (
+                r.urn,
+                f"Dependabot security updates on {repository!r} without its vulnerability "
+                "alerts enabled by this stack: GitHub turns the updates on only where "
+                "Dependabot alerts are on",
+            )
+        elif alert.urn not in before(r):
+            yield (
+                r.urn,
+                f"Dependabot security updates on {repository!r} do not wait for its "
+                "vulnerability alerts: created in parallel, the updates can come first and "
+                "be refused",
+            )
+
+
+def _camel(name: str) -> str:
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+
+
+# Every argument of github.Repository but the ones an adopted repository manages: an
+# argument the program leaves unset still takes the provider's default on the update
+# that follows an import (has_issues, has_wiki, ... would be switched off).
+ADOPTED_MANAGED = frozenset({"name", "securityAndAnalysis"})
+ADOPTED_MUST_IGNORE = (
+    frozenset(
+        _camel(p)
+        for p in inspect.signature(github.RepositoryArgs.__init__).parameters
+        if p not in ("self", "__self__")
+    )
+    - ADOPTED_MANAGED
+)
+
+
+def _adopted_repository(r: Registration) -> Iterable[str]:
+    if not r.import_id:
+        yield (
+            f"repository {r.input('name')!r} is created by the program: the governed "
+            "repositories exist before the first up and are adopted (import), never created"
+        )
+        return
+    if r.protect is not True or r.retain_on_delete is not True:
+        yield (
+            f"adopted repository {r.input('name')!r} needs protect and retain_on_delete: "
+            "otherwise a destroy or a removed config entry deletes the repository"
+        )
+    missing = sorted(ADOPTED_MUST_IGNORE - set(r.ignore_changes))
+    if missing:
+        yield (
+            f"adopted repository {r.input('name')!r} does not ignore {', '.join(missing)}: the "
+            "update after an import sets every argument to the program's value or the "
+            "provider's default, so all but name and securityAndAnalysis must be in "
+            "ignore_changes"
+        )
+
+
 CHECKS: list[Check] = [
     per_resource(
         "github-self-review-needs-reviewers",
@@ -174,5 +259,32 @@ CHECKS: list[Check] = [
         "refs/tags/*)",
         types=(RULESET,),
         check=_ruleset_refs,
+    ),
+    per_resource(
+        "github-variables-not-secret",
+        "no secret becomes a plain Actions variable",
+        "GitHub Docs 'Store information in variables' (variables are shown unmasked; use "
+        "secrets for sensitive values)",
+        types=(ENV_VARIABLE, REPO_VARIABLE),
+        check=_variable_not_secret,
+    ),
+    whole_inventory(
+        "github-dependabot-needs-alerts",
+        "Dependabot security updates wait for the repository's vulnerability alerts",
+        "GitHub Docs 'About Dependabot security updates' (need Dependabot alerts); "
+        "integrations/terraform-provider-github "
+        "github/resource_github_repository_dependabot_security_updates.go "
+        "(EnableAutomatedSecurityFixes)",
+        check=_dependabot_after_alerts,
+    ),
+    per_resource(
+        "github-repository-adopted-safely",
+        "a governed repository is adopted (import), protected, and only its security "
+        "settings are managed",
+        "Pulumi docs 'Resource option: import' (an import whose inputs differ updates the "
+        "resource); integrations/terraform-provider-github github/resource_github_repository.go "
+        "(security_and_analysis)",
+        types=(REPOSITORY,),
+        check=_adopted_repository,
     ),
 ]

@@ -1,4 +1,6 @@
-"""Data-plane components built alone: Aurora, the cache, the queue pipeline, ECR, the key."""
+"""Data-plane components built alone: Aurora, the cache, the queue pipeline, the key.
+
+The image repositories are the account's (bootstrap/): tests/test_bootstrap.py."""
 
 from __future__ import annotations
 
@@ -15,14 +17,12 @@ from infra.aws.database import AuroraPostgres, AuroraPostgresArgs
 from infra.aws.kms import DataKey, DataKeyArgs
 from infra.aws.messaging import MessagePipeline, MessagePipelineArgs
 from infra.aws.placement import StorePlacement
-from infra.aws.registry import ContainerRegistry, ContainerRegistryArgs, lifecycle_policy
 from infra.blueprint import QUEUES, QueueRole, Service
 from infra.config import (
     CacheConfig,
     DatabaseConfig,
     LogsConfig,
     MessagingConfig,
-    RegistryConfig,
 )
 from offline.engine import RecordingMonitor, build, component_harness
 
@@ -423,71 +423,6 @@ def test_pipeline_kms_without_a_key_is_rejected() -> None:
             settings=MessagingConfig.model_validate({"max_receive_count": 1, "encryption": "kms"}),
             alarm_topics=TOPICS,
         )
-
-
-# ------------------------------------------------------------------ ECR
-def test_registry_repositories_are_immutable_scanned_and_kms_encrypted() -> None:
-    def program() -> object:
-        registry = ContainerRegistry(
-            "ecr",
-            ContainerRegistryArgs(
-                settings=RegistryConfig(
-                    repositories=["api", "web", "worker"],
-                    untagged_expiry_days=7,
-                    keep_release_tags=25,
-                ),
-                kms_key_arn=KEY_ARN,
-                protect=True,
-            ),
-        )
-        return registry.registry
-
-    rec = build(program)
-    repos = rec.of_type("aws:ecr/repository:Repository")
-    assert [r.input("name") for r in repos] == [
-        "aevon-test/api",
-        "aevon-test/web",
-        "aevon-test/worker",
-    ]
-    for repo in repos:
-        assert repo.input("imageTagMutability") == "IMMUTABLE"
-        assert repo.input("imageScanningConfiguration") == {"scanOnPush": True}
-        assert repo.input("encryptionConfigurations") == [
-            {"encryptionType": "KMS", "kmsKey": KEY_ARN}
-        ]
-        assert repo.protect is True
-        assert repo.input("forceDelete") is False
-    policies = rec.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
-    assert {p.input("policy") for p in policies} == {lifecycle_policy(7, 25)}
-
-
-def test_lifecycle_policy_expires_untagged_and_keeps_n_release_tags() -> None:
-    rules = json.loads(lifecycle_policy(3, 12))["rules"]
-    untagged, releases = rules
-    assert untagged["selection"]["tagStatus"] == "untagged"
-    assert untagged["selection"]["countNumber"] == 3
-    assert releases["selection"]["tagPatternList"] == ["v*", "rc-*"]
-    assert releases["selection"]["countType"] == "imageCountMoreThan"
-    assert releases["selection"]["countNumber"] == 12
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"repositories": []}, "at least 1 item"),
-        ({"repositories": ["api", "api"]}, "unique"),
-    ],
-)
-def test_registry_bad_settings(changes: dict[str, Any], message: str) -> None:
-    """The registry's settings are its config section; the model refuses these."""
-    values: dict[str, Any] = {
-        "repositories": ["api"],
-        "untagged_expiry_days": 1,
-        "keep_release_tags": 1,
-    }
-    values.update(changes)
-    with pytest.raises(ValueError, match=message):
-        RegistryConfig.model_validate(values)
 
 
 # ------------------------------------------------------------------ key and topic

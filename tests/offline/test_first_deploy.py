@@ -3,6 +3,7 @@ worlds where a stack reads what nobody has created yet."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -72,16 +73,15 @@ def test_delivery_order_comes_from_promotes_from(simulation: Simulation) -> None
     assert labels[: len(boots)] == sorted(boots), "the bootstraps come first"
     assert sorted(labels[len(boots) :]) == sorted([*STACKS, PR_STACK]), "every stack file, once"
     assert labels.index("dev") < labels.index("staging") < labels.index("prod")
-    # Its own account's bootstrap, then the promotesFrom chain (in other accounts).
-    assert [d.label for d in ancestors(simulation.order, "prod")] == [
-        "bootstrap/prod",
-        "dev",
-        "staging",
-    ]
+    # Every account's bootstrap, then the promotesFrom chain (in other accounts).
+    assert [d.label for d in ancestors(simulation.order, "prod")] == [*boots, "dev", "staging"]
     # A per-PR stack copies dev's config: it may exist before dev's first up.
-    assert [d.label for d in ancestors(simulation.order, PR_STACK)] == ["bootstrap/dev"]
+    assert [d.label for d in ancestors(simulation.order, PR_STACK)] == boots
     accounts = {
-        d.label: (d.account, ancestors(simulation.order, d.label)[0].label)
+        d.label: (
+            d.account,
+            next(b.label for b in simulation.order if b.bootstrap and b.account == d.account),
+        )
         for d in simulation.order
         if not d.bootstrap
     }
@@ -205,6 +205,9 @@ def test_another_accounts_bootstrap_does_not_serve_a_stack() -> None:
 # ------------------------------------------------------------------ fixture worlds
 FIXTURE_PROGRAM = '''
 """A fixture program: creates or reads objects as its stack config says."""
+import dataclasses
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pulumiverse_vercel as vercel
@@ -229,6 +232,25 @@ if config.get_bool("createsOidc"):
 if config.get_bool("readsOidc"):
     aws.iam.get_open_id_connect_provider_output(
         url="https://token.actions.githubusercontent.com", opts=read_aws)
+own = {name: aws.ecr.Repository(name.replace("/", "-"), name=name, opts=on_aws)
+       for name in config.get_object("createsImageRepositories") or []}
+publisher = config.get("publisherFor")
+if publisher and own:
+    role = aws.iam.Role("publisher", name="publisher", opts=on_aws, assume_role_policy=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action":
+         "sts:AssumeRoleWithWebIdentity", "Principal": {"Federated": "arn:aws:iam::1:oidc"},
+         "Condition": {"StringEquals": {
+             "token.actions.githubusercontent.com:sub": f"repo:{publisher}:environment:build"}}}]}))
+    aws.iam.RolePolicy("publisher-push", role=role.id, opts=on_aws, policy=pulumi.Output.all(
+        *[r.arn for r in own.values()]).apply(lambda arns: json.dumps({"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["ecr:PutImage"], "Resource": arns}]})))
+urls = [r.repository_url for r in own.values()] if config.get_bool("runsOwnImages") else []
+urls += [aws.ecr.get_repository_output(name=name, opts=read_aws).repository_url
+         for name in config.get_object("runsImages") or []]
+for index, url in enumerate(urls):
+    containers = url.apply(lambda u: json.dumps([{"name": "app", "image": f"{u}:0f3c2a9"}]))
+    aws.ecs.TaskDefinition(f"task-{index}", family=f"task-{index}", opts=on_aws,
+                           container_definitions=containers)
 '''
 
 
@@ -348,6 +370,87 @@ def test_a_lookup_the_tables_do_not_cover_fails(
     assert "aws:ssm/getParameter:getParameter" in failure.message
 
 
+# ------------------------------------------------------------------ the first image
+def _images_bootstrap(project: Path, publisher: str | None) -> Deployment:
+    config: dict[str, Any] = {
+        "fixture:createsOidc": True,
+        "fixture:createsImageRepositories": ["acme/app"],
+    }
+    if publisher is not None:
+        config["fixture:publisherFor"] = publisher
+    (project / "Pulumi.bootstrap.yaml").write_text(json.dumps({"config": config}))
+    return Deployment("bootstrap", "bootstrap", project)
+
+
+def test_images_in_the_accounts_repositories_are_a_prerequisite_the_publisher_can_push(
+    fixture_project: Path,
+) -> None:
+    stack = _stack(fixture_project, "stack", runsImages=["acme/app"])
+    result = Simulation([stack], _images_bootstrap(fixture_project, "acme/web")).check("stack")
+    assert result.failures == []
+    (lookup,) = [
+        r for r in result.resolutions if r.need.via == "aws:ecr/getRepository:getRepository"
+    ]
+    assert (lookup.status, lookup.by) == ("created", "bootstrap")
+    (image,) = [p for p in result.prerequisites if p.key.kind == "aws-ecr-image"]
+    assert image.key == world.ObjectKey(
+        "aws-ecr-image", "123456789012/eu-west-1", "acme/app:0f3c2a9"
+    )
+    assert image.commands[-1] == "gh workflow run release.yml --repo acme/web --ref main"
+    assert "through publisher, which jobs in its environment build assume" in image.note
+
+
+def test_images_nobody_may_push_before_the_first_up_fail(fixture_project: Path) -> None:
+    stack = _stack(fixture_project, "stack", runsImages=["acme/app"])
+    result = Simulation([stack], _images_bootstrap(fixture_project, None)).check("stack")
+    assert [f.message for f in result.failures] == [
+        "stack names ECR image acme/app:0f3c2a9 in 123456789012/eu-west-1: nothing creates it "
+        "and it is not a prerequisite"
+    ]
+
+
+def test_images_in_repositories_the_stack_itself_creates_fail(fixture_project: Path) -> None:
+    """Today's design before issue 13: each stack's first up creates its own repositories,
+    so its services have nothing to pull, and no identity could have pushed."""
+    stack = _stack(
+        fixture_project,
+        "stack",
+        createsImageRepositories=["stack/app"],
+        runsOwnImages=True,
+        publisherFor="acme/web",
+    )
+    result = Simulation([stack], _images_bootstrap(fixture_project, "acme/web")).check("stack")
+    (failure,) = result.failures
+    assert failure.need.key == world.ObjectKey(
+        "aws-ecr-image", "123456789012/eu-west-1", "stack/app:0f3c2a9"
+    )
+    assert failure.status == "missing"
+
+
+@pytest.mark.parametrize("stack", [*STACKS, PR_STACK])
+def test_every_stacks_images_come_from_bootstraps_repositories_and_publisher(
+    first_deploys: dict[str, FirstDeploy], stack: str
+) -> None:
+    result = first_deploys[stack]
+    repositories = [
+        r for r in result.resolutions if r.need.via == "aws:ecr/getRepository:getRepository"
+    ]
+    assert {r.need.key.name for r in repositories if r.need.key} == {
+        "aevon/api",
+        "aevon/web",
+        "aevon/worker",
+    }
+    assert {(r.status, r.by) for r in repositories} == {("created", ACCOUNTS[stack][1])}
+    images = [p for p in result.prerequisites if p.key.kind == "aws-ecr-image"]
+    assert {p.key.name.split(":")[0] for p in images} == {"aevon/api", "aevon/web", "aevon/worker"}
+    for image in images:
+        assert image.commands == (
+            'gh variable set AWS_PUBLISH_ROLE_ARN --repo aevon-os/aevon-platform --body "arn:aws:'
+            'iam::<ACCOUNT_ID>:role/aevon-publish-aevon-platform"',
+            "gh workflow run release.yml --repo aevon-os/aevon-platform --ref main",
+        )
+
+
 # ------------------------------------------------------------------ delivery order
 def _d(label: str, promotes_from: str | None = None) -> Deployment:
     return Deployment(label, label, promotes_from=promotes_from)
@@ -395,7 +498,8 @@ def test_command_exit_codes_and_report(
     monkeypatch.setattr(cli, "Simulation", lambda _deployments: simulation)
     assert cli.main(["plan", "prod", "--first-deploy"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("first deploy of prod: bootstrap/prod -> dev -> staging -> prod\n")
+    boots = " -> ".join(d.label for d in simulation.order if d.bootstrap)
+    assert out.startswith(f"first deploy of prod: {boots} -> dev -> staging -> prod\n")
     for heading in ("BEFORE prod's first up", "PREREQUISITES", "LOOKUPS", "REFERENCES"):
         assert heading in out
     assert "$ gh api -X POST orgs/aevon-os/teams -f name=platform-leads -f privacy=closed" in out
@@ -527,3 +631,17 @@ def test_issue15_prerequisites_name_what_slack_the_pager_and_billing_need(
     assert {d for d in pr if d.startswith("stack config")} == {
         d for d in dev if d.startswith("stack config")
     }
+
+
+def test_staging_and_prod_get_their_images_only_by_replication_from_devs_registry() -> None:
+    """The publisher pushes into dev's account; without dev's bootstrap replicating the
+    pushes, staging's and prod's task definitions name images nothing puts there."""
+    boots = [
+        dataclasses.replace(b, overrides={"aevon-bootstrap:imageReplicaAccounts": []})
+        if b.label == "bootstrap/dev"
+        else b
+        for b in bootstrap_deployments()
+    ]
+    result = Simulation(stack_deployments(), boots).check("staging")
+    missing = {f.need.key.name.split(":")[0] for f in result.failures if f.need.key}
+    assert missing == {"aevon/api", "aevon/web", "aevon/worker"}, result.render()

@@ -44,12 +44,9 @@ def test_no_stack_has_a_preflight_error(inventory: Inventory) -> None:
     assert not errors, "\n".join(f"{f.rule} {f.urn}: {f.message}" for f in errors)
 
 
-def test_a_per_pr_stack_has_no_preflight_error() -> None:
+def test_a_per_pr_stack_has_no_preflight_error(pr_stack_inventory: Inventory) -> None:
     # A per-PR stack is dev's config plus what .github/workflows/pr-stack.yml sets
     # (github.manage and vercel.manage false, its image tag): no GitHub or Vercel resource.
-    from offline.engine import run_stack
-    from tests.test_identity_and_platforms import pr_stack_overrides
-
-    inventory = run_stack("dev", pr_stack_overrides(42), as_stack="pr-42")
+    inventory = pr_stack_inventory
     errors = preflight.errors(preflight.run(inventory))
     assert not errors, "\n".join(f"{f.rule} {f.urn}: {f.message}" for f in errors)

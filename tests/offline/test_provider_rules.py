@@ -14,7 +14,7 @@ from pulumi.runtime import rpc
 
 from offline import preflight
 from offline.engine import Inventory, Registration
-from offline.preflight import providers
+from offline.preflight import providers, providers_github
 
 fx = Registration.fixture
 URN = "urn:pulumi:test::aevon::"
@@ -172,6 +172,78 @@ CASES += [
         _inv(_ruleset("branch", ["~DEFAULT_BRANCH", "refs/heads/release/*"])),
         False,
     ),
+]
+
+ALERTS = "github:index/repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts"
+UPDATES = "github:index/repositoryDependabotSecurityUpdates:RepositoryDependabotSecurityUpdates"
+REPOSITORY = "github:index/repository:Repository"
+ADOPTED_IGNORED = sorted(providers_github.ADOPTED_MUST_IGNORE)
+
+
+def _updates(*, waits: bool, enabled: bool = True) -> Registration:
+    return fx(
+        UPDATES,
+        "updates",
+        {"repository": "infra", "enabled": enabled},
+        depends_on=[f"{URN}{ALERTS}::alerts"] if waits else [],
+    )
+
+
+def _adopted(**options: Any) -> Registration:
+    opts: dict[str, Any] = {
+        "import_id": "infra",
+        "protect": True,
+        "retain_on_delete": True,
+        "ignore_changes": ADOPTED_IGNORED,
+    }
+    opts.update(options)
+    inputs = {"name": "infra", "securityAndAnalysis": {"secretScanning": {"status": "enabled"}}}
+    return fx(REPOSITORY, "repo", inputs, **opts)
+
+
+_ALERTS = fx(ALERTS, "alerts", {"repository": "infra", "enabled": True})
+
+CASES += [
+    (
+        "github-variables-not-secret",
+        _inv(fx(ENV_VAR, "v", {"variableName": "TOKEN", "value": rpc.wrap_rpc_secret("s3cr3t")})),
+        True,
+    ),
+    (
+        "github-variables-not-secret",
+        _inv(fx(REPO_VAR, "v", {"variableName": "TOKEN", "value": rpc.wrap_rpc_secret("s3cr3t")})),
+        True,
+    ),
+    (
+        "github-variables-not-secret",
+        _inv(fx(ENV_VAR, "v", {"variableName": "AWS_ROLE_ARN", "value": "arn:aws:iam::1:role/r"})),
+        False,
+    ),
+    ("github-dependabot-needs-alerts", _inv(_updates(waits=False)), True),
+    ("github-dependabot-needs-alerts", _inv(_ALERTS, _updates(waits=False)), True),
+    ("github-dependabot-needs-alerts", _inv(_ALERTS, _updates(waits=True)), False),
+    ("github-dependabot-needs-alerts", _inv(_updates(waits=False, enabled=False)), False),
+    ("github-repository-adopted-safely", _inv(_adopted(import_id="")), True),
+    ("github-repository-adopted-safely", _inv(_adopted(retain_on_delete=None)), True),
+    ("github-repository-adopted-safely", _inv(_adopted(ignore_changes=[])), True),
+    # one argument (allowAutoMerge) left to the provider's default on the update after the import
+    ("github-repository-adopted-safely", _inv(_adopted(ignore_changes=ADOPTED_IGNORED[1:])), True),
+    (
+        "github-repository-adopted-safely",
+        _inv(
+            fx(
+                REPOSITORY,
+                "repo",
+                {"name": "infra", "hasIssues": False},
+                import_id="infra",
+                protect=True,
+                retain_on_delete=True,
+                ignore_changes=["description"],
+            )
+        ),
+        True,
+    ),
+    ("github-repository-adopted-safely", _inv(_adopted()), False),
 ]
 
 

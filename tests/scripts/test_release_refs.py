@@ -15,7 +15,9 @@ from scripts.release_refs import (
     Target,
     check_deploy,
     check_rollback,
+    main,
     ref_matches,
+    release_images,
     resolve,
     stack_github,
 )
@@ -108,3 +110,17 @@ def test_a_rollback_runs_on_its_release_tag(repo: Path) -> None:
         check_rollback("refs/tags/v1.0.0", "staging", repo)
     with pytest.raises(RefError, match="not on origin/main"):
         check_rollback("refs/tags/v6.6.6", "prod", repo)
+
+
+def test_a_release_checks_the_images_of_the_stacks_services_repositories(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for stack in ("dev", "staging", "prod"):
+        assert release_images(stack) == ["aevon/api", "aevon/web", "aevon/worker"]
+    assert main(["images", "--stack", "prod"]) == 0
+    assert capsys.readouterr().out == "aevon/api\naevon/web\naevon/worker\n"
+    text = (ROOT / "Pulumi.dev.yaml").read_text()
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        text.replace("images: [api, web, worker]", "images: [api]")
+    )
+    assert release_images("dev", tmp_path) == ["aevon/api"]
