@@ -37,6 +37,7 @@ EDITS: list[tuple[str, str, str]] = [
     ("manage: false", "  aevon:vercel:\n", "  aevon:vercel:\n    manage: false\n"),
     ("costCenter", "    costCenter: aevon-staging\n", "    costCenter: aevon-qa\n"),
     ("accountRoles: false", "    accountRoles: true\n", "    accountRoles: false\n"),
+    ("artifactRegistry: true", "        artifactRegistry: true\n", ""),
 ]
 # The copy keeps staging's `aevon:promotesFrom: dev`, which the README asks for (`dev`).
 GENERATED = ("README.md", f"Pulumi.{NEW}.yaml", "tests/__snapshots__/", "ledger/")
