@@ -324,7 +324,8 @@ def test_the_gcp_push_identity_is_bound_to_the_stacks_registry_and_one_subject(
     provider = inventory.by_name(f"gcp-release-{services.name}-provider")
     assert (
         provider.input("attributeCondition")
-        == f'assertion.repository == "aevon-os/{services.name}"'
+        == f'assertion.repository == "aevon-os/{services.name}" && assertion.sub == '
+        f'"repo:aevon-os/{services.name}:environment:{_environment_name(stack)}"'
     )
 
 

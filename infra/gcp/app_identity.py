@@ -3,7 +3,7 @@
 For a repository of kind services with `artifactRegistry: true`, in a stack with GKE:
 
 - a GitHub OIDC provider in the stack's workload identity pool whose
-  `attribute_condition` admits tokens of exactly that repository (the infra
+  `attribute_condition` admits tokens of exactly that repository and subject (the infra
   repository keeps its own provider, `infra.gcp.ci_identity`);
 - a service account whose only grant is `roles/artifactregistry.writer` on the
   stack's Artifact Registry repository (a repository-level binding: push images and
@@ -112,7 +112,11 @@ class GcpApplicationIdentity(pulumi.ComponentResource):
                 "attribute.environment": "assertion.environment",
             },
             # Only this repository's tokens are accepted at all.
-            attribute_condition=f'assertion.repository == "{args.repo}"',
+            # Exactly the one subject the account trusts (Checkov CKV_GCP_125 asks for a
+            # pinned `sub`, not only the repository).
+            attribute_condition=(
+                f'assertion.repository == "{args.repo}" && assertion.sub == "{args.subject}"'
+            ),
             opts=child,
         )
         account = gcp.serviceaccount.Account(

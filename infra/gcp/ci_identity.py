@@ -28,14 +28,14 @@ IAM "Roles and permissions" pages (checked against the same dataset's
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
 from infra import naming
-from infra.config import GcpConfig, GithubConfig, RepositoryKind, StackConfig
+from infra.config import GcpConfig, GithubConfig, StackConfig
 from infra.gcp.apis import ProjectApis, waiting_for
 from infra.gcp.gke import GkePlatform
 
@@ -194,15 +194,7 @@ class GcpCiIdentity(pulumi.ComponentResource):
             },
             # Only this repository's tokens, and only the subjects an account trusts.
             attribute_condition=attribute_condition(
-                args.repo,
-                [args.github.oidc_subject, *viewer_subjects(args.repo)],
-                # The application repositories' push identities (infra/gcp/app_identity.py)
-                # are impersonated through this pool too, by their exact subjects.
-                [
-                    args.github.subject_for(r)
-                    for r in args.github.repositories
-                    if r.artifact_registry and r.kind is not RepositoryKind.INFRA
-                ],
+                args.repo, [args.github.oidc_subject, *viewer_subjects(args.repo)]
             ),
             opts=child,
         )
@@ -314,17 +306,10 @@ def viewer_subjects(repo: str) -> list[str]:
     return [f"repo:{repo}:pull_request", f"repo:{repo}:ref:refs/heads/main"]
 
 
-def attribute_condition(
-    repo: str, subjects: list[str], application_subjects: Sequence[str] = ()
-) -> str:
-    """The pool provider's CEL condition: this repository's tokens, with one of `subjects`,
-    or a token with exactly one of `application_subjects` (each names its repository)."""
+def attribute_condition(repo: str, subjects: list[str]) -> str:
+    """The pool provider's CEL condition: this repository's tokens, with one of `subjects`."""
     alternatives = " || ".join(f'assertion.sub == "{s}"' for s in dict.fromkeys(subjects))
-    condition = f'assertion.repository == "{repo}" && ({alternatives})'
-    if not application_subjects:
-        return condition
-    others = " || ".join(f'assertion.sub == "{s}"' for s in dict.fromkeys(application_subjects))
-    return f"({condition}) || {others}"
+    return f'assertion.repository == "{repo}" && ({alternatives})'
 
 
 def build_if_enabled(
