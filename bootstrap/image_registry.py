@@ -126,6 +126,20 @@ def _publisher(index: int, raw: Any) -> Publisher:
     return Publisher(f"{owner}/{name}", environment, tuple(images))
 
 
+def _string_list(config: pulumi.Config, stack: str, key: str, allowed: str) -> list[str]:
+    """A list-of-strings config key ([] when unset). Raises pulumi.RunError naming stack,
+    key, value and what is allowed."""
+    raw = config.get_object(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        raise pulumi.RunError(
+            f"stack '{stack}': aevon-bootstrap:{key} = {json.dumps(raw, default=str)}: must be a "
+            f"list of {allowed}"
+        )
+    return list(raw)
+
+
 def parse_publishers(raw: Any) -> tuple[Publisher, ...]:
     """`imagePublishers` as Publishers. Raises ImageRegistryConfigError for a bad entry, a
     repository listed twice, or an image two repositories push."""
@@ -184,7 +198,10 @@ class ImageRegistrySettings:
                 raise ValueError(f"account {account!r}: must be a quoted 12-digit AWS account id")
         for image in self.repositories:
             if not IMAGE_NAME.match(image):
-                raise ValueError(f"repository {image!r}: not a valid image name")
+                raise ValueError(
+                    f"repository {image!r}: not a valid image name (lowercase letters and digits "
+                    "separated by '.', '_' or '-', such as api)"
+                )
         if self.replica_accounts and self.source_account:
             raise ValueError(
                 "an account either replicates its images to others (imageReplicaAccounts) or "
@@ -208,9 +225,30 @@ class ImageRegistrySettings:
             ) from None
         days = config.get_int("imageUntaggedDays")
         keep = config.get_int("imageKeepCount")
-        repositories = config.get_object("imageRepositories") or []
-        replicas = config.get_object("imageReplicaAccounts") or []
+        repositories = _string_list(config, stack, "imageRepositories", "image names [api, web]")
+        replicas = _string_list(
+            config, stack, "imageReplicaAccounts", 'quoted 12-digit account ids ["444455556666"]'
+        )
         source = config.get("imageSourceAccount") or None
+        for key, accounts in (("imageReplicaAccounts", replicas), ("imageSourceAccount", [source])):
+            bad = next((a for a in accounts if a is not None and not _ACCOUNT.match(a)), None)
+            if bad is not None:
+                raise pulumi.RunError(
+                    f"stack '{stack}': aevon-bootstrap:{key} = {json.dumps(bad)}: not an AWS "
+                    "account id (a quoted string of 12 digits)"
+                )
+        if len(set(replicas)) != len(replicas):
+            raise pulumi.RunError(
+                f"stack '{stack}': aevon-bootstrap:imageReplicaAccounts = {json.dumps(replicas)}: "
+                "lists an account twice"
+            )
+        own = [str(a) for a in (pulumi.Config("aws").get_object("allowedAccountIds") or [])]
+        if set(own) & set(replicas):
+            raise pulumi.RunError(
+                f"stack '{stack}': aevon-bootstrap:imageReplicaAccounts = {json.dumps(replicas)}: "
+                f"names this bootstrap's own account {own[0]} (replication copies to other "
+                "accounts)"
+            )
         try:
             return cls(
                 publishers=publishers,
@@ -229,7 +267,7 @@ class ImageRegistrySettings:
                 if text.startswith("kept")
                 else ("imageRepositories", repositories)
                 if text.startswith("repository")
-                else ("imageReplicaAccounts/imageSourceAccount", replicas or source)
+                else ("imageSourceAccount", source)
             )
             raise pulumi.RunError(
                 f"stack '{stack}': aevon-bootstrap:{key} = {value}: {exc}"

@@ -33,7 +33,7 @@ from typing import Any
 from infra.config import ConfigError, StackConfig, parse
 from offline import ledger
 from offline.delivery import DeliveryOrderError, delivery_order, stack_deployments
-from offline.engine import PROJECT, ROOT, run_stack, stack_config
+from offline.engine import PROJECT, ROOT, STACKS, run_stack, stack_config
 from offline.first_deploy import FirstDeploy, Simulation
 from offline.inputs import ArgumentParser, BadInputError, stack_document, stack_names
 from offline.ownership import check_single_ownership
@@ -47,6 +47,7 @@ from offline.report import (
     render,
     render_diff,
 )
+from policy import waivers
 
 ALLOWLIST = ROOT / "parity-allowlist.yaml"
 
@@ -174,6 +175,11 @@ def _checked(args: argparse.Namespace) -> tuple[list[str], list[Allowed] | None]
         )
     for stack in stacks:
         _check_stack_file(stack)
+    try:
+        # The policy pack reads the waiver file during every plan: refuse a broken one now.
+        waivers.load(known_stacks=STACKS)
+    except waivers.WaiverFileError as exc:
+        raise BadInputError(str(exc)) from None
     return stacks, load_allowlist(args.allowlist) if args.diff else None
 
 

@@ -352,7 +352,7 @@ def _ecr_image(
         ), (
             f"{repo}'s {RELEASE_WORKFLOW} (examples/application-release.yml) pushes "
             f"{repository}:<GIT_SHA> (the head of main) through {role}, which jobs in its "
-            f"environment {environment} assume; <ACCOUNT_ID>: this account; <GIT_SHA> is the "
+            f"environment {environment} assume; <ACCOUNT_ID>: {account}; <GIT_SHA> is the "
             "release parameter's value. Check: aws ecr describe-images --repository-name "
             f"{repository} --image-ids imageTag=<GIT_SHA>"
         )

@@ -176,16 +176,42 @@ def parse(
     return waivers
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """SafeLoader refusing a mapping key given twice (PyYAML keeps the last silently: a
+    second `stacks:` would quietly widen a waiver)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[arg-type]
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise WaiverFileError(
+                    f"{WAIVER_FILE.name} line {line}: key {key!r} is given twice (first at "
+                    f"line {seen[key]}); YAML would keep only the last: keep one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
 def load(path: Path = WAIVER_FILE, *, known_stacks: Sequence[str] | None) -> list[Waiver]:
-    """Read and validate the waiver file. Raises WaiverFileError (also for broken YAML)."""
+    """Read and validate the waiver file. Raises WaiverFileError for a missing file, bytes
+    that are not UTF-8, broken YAML, a key given twice and every rule of `parse`."""
     try:
-        document = yaml.safe_load(path.read_text())
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise WaiverFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise WaiverFileError(
+            f"{path.name} is not UTF-8 text (byte offset {exc.start}): save it as UTF-8"
+        ) from None
+    try:
+        document = yaml.load(text, Loader=_UniqueKeys)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise WaiverFileError(f"{path.name} is not valid YAML{where}: {exc}") from None
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise WaiverFileError(f"{path.name} is not valid YAML{where}: {problem}") from None
     return parse(document, known_stacks=known_stacks, path=path)
 
 

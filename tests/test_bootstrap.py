@@ -313,6 +313,28 @@ def test_bad_publishers_stop_before_any_resource(
             {"aevon-bootstrap:imagePublishers": [{"repository": "aevon-os/aevon-web"}]},
             "aevon-bootstrap:imagePublishers[0].environment = null",
         ),
+        # Replication between accounts (found by a bad-input run: a crash, a vague key,
+        # and silently accepted replicas).
+        (
+            {"aevon-bootstrap:imageReplicaAccounts": "444455556666"},
+            "aevon-bootstrap:imageReplicaAccounts = 444455556666: must be a list of quoted",
+        ),
+        (
+            {"aevon-bootstrap:imageReplicaAccounts": ["123"]},
+            'aevon-bootstrap:imageReplicaAccounts = "123": not an AWS account id',
+        ),
+        (
+            {"aevon-bootstrap:imageReplicaAccounts": ["444455556666", "444455556666"]},
+            "lists an account twice",
+        ),
+        (
+            {"aevon-bootstrap:imageReplicaAccounts": ["111122223333"]},
+            "names this bootstrap's own account 111122223333",
+        ),
+        (
+            {"aevon-bootstrap:imageRepositories": ["API"]},
+            "not a valid image name (lowercase letters and digits",
+        ),
     ],
 )
 def test_bad_image_config_registers_nothing(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from offline.engine import STACKS
 from offline.scan import checkov
@@ -150,3 +151,42 @@ def test_the_scan_refuses_bad_input(capsys: pytest.CaptureFixture[str], tmp_path
     assert "does not exist; install it with `uv sync --locked --project tools/checkov`" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"waivers:\n  - checks: [CKV_AWS_226]\n\xff\n", r"is not UTF-8 text"),
+        (
+            b"waivers:\n  - checks: [CKV_AWS_226]\n    stacks: [dev]\n    stacks: ['*']\n",
+            r"line 4: key 'stacks' is given twice \(first at line 3\)",
+        ),
+        (b"waivers:\n\t- checks: []\n", r"is not valid YAML \(line 2, column 1\)"),
+    ],
+)
+def test_a_waiver_file_that_cannot_be_read_as_written_is_refused(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    """Bytes that are not UTF-8 and a key given twice (PyYAML keeps the last: a second
+    `stacks:` would widen the waiver silently) are one WaiverFileError, like broken YAML."""
+    path = tmp_path / "security-waivers.yaml"
+    path.write_bytes(data)
+    with pytest.raises(WaiverFileError, match=message):
+        waivers.load(path, known_stacks=["dev"])
+
+
+def test_aevon_plan_refuses_a_broken_waiver_file_before_evaluating(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from offline import cli
+
+    broken = tmp_path / "security-waivers.yaml"
+    broken.write_text(yaml.safe_dump({"waivers": [_entry(stacks=["devv"])]}))
+    monkeypatch.setattr(waivers, "WAIVER_FILE", broken)
+    monkeypatch.setattr(waivers.load, "__defaults__", (broken,))
+    monkeypatch.setattr(cli, "run_stack", lambda *a, **k: pytest.fail("evaluated"))
+    assert cli.main(["plan", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("aevon plan: security-waivers.yaml waiver #1: ")
+    assert "stacks = 'devv': not a stack" in err
+    assert len(err.strip().splitlines()) == 1
