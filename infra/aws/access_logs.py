@@ -24,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
+from infra.aws import buckets
 from infra.aws.policy_documents import deny_insecure_transport
 from infra.config import AccessLogsConfig
 
@@ -65,21 +66,7 @@ class AccessLogBucket(pulumi.ComponentResource):
             force_destroy=not args.protect,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
+        controls = buckets.private_controls(name, bucket.id, child)
         encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket.id,
@@ -90,14 +77,6 @@ class AccessLogBucket(pulumi.ComponentResource):
                     )
                 )
             ],
-            opts=child,
-        )
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
             opts=child,
         )
         aws.s3.BucketLifecycleConfiguration(
@@ -121,7 +100,7 @@ class AccessLogBucket(pulumi.ComponentResource):
             ],
             # The provider asks for versioning first on a versioned bucket (its
             # aws_s3_bucket_lifecycle_configuration page), so the rules see the versions.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[controls.versioning]),
         )
         policy = aws.s3.BucketPolicy(
             f"{name}-policy",
@@ -147,12 +126,12 @@ class AccessLogBucket(pulumi.ComponentResource):
             ),
             # Two bucket-level writes at once fail with OperationAborted ("a conflicting
             # conditional operation is in progress"): the policy waits for the block.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[controls.public_access]),
         )
 
         # Handed out once the load balancer may write (policy) and ACLs are off.
         self.bucket_name = pulumi.Output.all(
-            bucket.bucket, policy.id, encryption.id, ownership.id
+            bucket.bucket, policy.id, encryption.id, controls.ownership.id
         ).apply(lambda v: str(v[0]))
         self.bucket_arn = bucket.arn
         self.register_outputs({"bucketName": self.bucket_name, "bucketArn": self.bucket_arn})
