@@ -341,3 +341,57 @@ def metric_alarm(
         tags={"Severity": severity.value},
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+def dead_letter_alarm(
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    description: str,
+    topics: AlarmTopics,
+    queue_name: pulumi.Input[str],
+) -> aws.cloudwatch.MetricAlarm:
+    """Pages on the first message in a dead-letter queue: it failed every retry and no
+    one will process it unless a person looks (one rule for every DLQ of the stack)."""
+    return metric_alarm(
+        name,
+        parent=parent,
+        description=description,
+        topics=topics,
+        severity=Severity.PAGING,
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": queue_name},
+        statistic="Maximum",
+        evaluation_periods=1,
+        threshold=0,
+        comparison="GreaterThanThreshold",
+    )
+
+
+def function_errors_alarm(
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    description: str,
+    topics: AlarmTopics,
+    function_name: pulumi.Input[str],
+    errors: int,
+    minutes: int,
+) -> aws.cloudwatch.MetricAlarm:
+    """Notifies when a Lambda function's `Errors` sum exceeds `errors` in each of
+    `minutes` consecutive one-minute periods."""
+    return metric_alarm(
+        name,
+        parent=parent,
+        description=description,
+        topics=topics,
+        severity=Severity.NOTIFY,
+        namespace="AWS/Lambda",
+        metric_name="Errors",
+        dimensions={"FunctionName": function_name},
+        statistic="Sum",
+        evaluation_periods=minutes,
+        threshold=errors,
+        comparison="GreaterThanThreshold",
+    )

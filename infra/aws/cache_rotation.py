@@ -29,10 +29,10 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.alarms import AlarmTopics, metric_alarm
+from infra.aws.alarms import AlarmTopics, function_errors_alarm
 from infra.aws.policy_documents import service_trust
 from infra.blueprint import Service
-from infra.config import LogsConfig, Severity
+from infra.config import LogsConfig
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "functions" / "rotate_cache_token"
 RUNTIME = aws.lambda_.Runtime.PYTHON3D13
@@ -167,19 +167,14 @@ class CacheTokenRotation(pulumi.ComponentResource):
             rotate_immediately=False,
             opts=child,
         )
-        metric_alarm(
+        function_errors_alarm(
             f"{name}-fn-errors",
             parent=self,
             description="cache AUTH token rotation failed (the old token may still be valid)",
             topics=args.alarm_topics,
-            severity=Severity.NOTIFY,
-            namespace="AWS/Lambda",
-            metric_name="Errors",
-            dimensions={"FunctionName": function.name},
-            statistic="Sum",
-            evaluation_periods=1,
-            threshold=0,
-            comparison="GreaterThanThreshold",
+            function_name=function.name,
+            errors=0,
+            minutes=1,
         )
         self.function_name = function.name
         self.register_outputs({"functionName": self.function_name})

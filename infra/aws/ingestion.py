@@ -20,11 +20,11 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.alarms import AlarmTopics, metric_alarm
+from infra.aws.alarms import AlarmTopics, dead_letter_alarm, function_errors_alarm
 from infra.aws.limits import SQS_MAX_RETENTION_SECONDS
 from infra.aws.policy_documents import service_trust
 from infra.blueprint import INGEST
-from infra.config import ApiAuthorization, IngestionConfig, LogsConfig, Severity
+from infra.config import ApiAuthorization, IngestionConfig, LogsConfig
 
 CODE_DIR = Path(__file__).resolve().parent.parent / "functions" / "ingest"
 RUNTIME = aws.lambda_.Runtime.PYTHON3D13
@@ -269,33 +269,21 @@ class IngestionApi(pulumi.ComponentResource):
             opts=child,
         )
 
-        metric_alarm(
+        function_errors_alarm(
             f"{name}-fn-errors",
             parent=self,
             description="ingestion Lambda errors",
             topics=args.alarm_topics,
-            severity=Severity.NOTIFY,
-            namespace="AWS/Lambda",
-            metric_name="Errors",
-            dimensions={"FunctionName": function.name},
-            statistic="Sum",
-            evaluation_periods=5,
-            threshold=5,
-            comparison="GreaterThanThreshold",
+            function_name=function.name,
+            errors=5,
+            minutes=5,
         )
-        metric_alarm(
+        dead_letter_alarm(
             f"{name}-fn-dlq-not-empty",
             parent=self,
             description="an ingestion event failed every retry and reached the function's DLQ",
             topics=args.alarm_topics,
-            severity=Severity.PAGING,
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": dlq.name},
-            statistic="Maximum",
-            evaluation_periods=1,
-            threshold=0,
-            comparison="GreaterThanThreshold",
+            queue_name=dlq.name,
         )
 
         self.endpoint = stage.invoke_url

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import naming
-from infra.aws.alarms import AlarmTopics, metric_alarm
+from infra.aws.alarms import AlarmTopics, dead_letter_alarm, metric_alarm
 from infra.aws.limits import SQS_MAX_RETENTION_SECONDS
 from infra.aws.policy_documents import deny_insecure_transport
 from infra.blueprint import QUEUES, QueueRole, QueueShape
@@ -140,19 +140,12 @@ class MessagePipeline(pulumi.ComponentResource):
                 opts=child,
             )
 
-        metric_alarm(
+        dead_letter_alarm(
             f"{base}-dlq-not-empty",
             parent=self,
             description=f"Messages from {role.value} reached its dead-letter queue",
             topics=args.alarm_topics,
-            severity=Severity.PAGING,
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": dlq.name},
-            statistic="Maximum",
-            evaluation_periods=1,
-            threshold=0,
-            comparison="GreaterThanThreshold",
+            queue_name=dlq.name,
         )
         metric_alarm(
             f"{base}-oldest-message",
