@@ -326,13 +326,13 @@ def replication_sources(
 
 
 def _ecr_image(
-    key: ObjectKey, _: Inventory, before: Sequence[Inventory]
+    key: ObjectKey, inventory: Inventory, before: Sequence[Inventory]
 ) -> tuple[tuple[str, ...], str] | None:
     account, region = key.scope.split("/")
     repository, _tag = key.name.rsplit(":", 1)
     for source in replication_sources(account, region, repository, before):
         # Pushed to the source account's repository, copied here by ECR replication.
-        pushed = _ecr_image(ObjectKey(key.kind, f"{source}/{region}", key.name), _, before)
+        pushed = _ecr_image(ObjectKey(key.kind, f"{source}/{region}", key.name), inventory, before)
         if pushed is not None:
             commands, how = pushed
             return commands, (

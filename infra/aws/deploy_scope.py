@@ -191,18 +191,16 @@ def compact(statements: list[dict[str, Any]], prefix: str) -> list[dict[str, Any
 
 def _folded(actions: list[str]) -> list[str]:
     """Each action of the generated `"*"` list as the pattern of STAR_ONLY_PATTERNS that
-    covers it (others unchanged), each pattern once."""
+    covers it (other actions unchanged), each pattern once."""
     folded: list[str] = []
     for action in actions:
-        cover = next(
-            (
+        cover = action
+        if action in STAR_ONLY_ACTIONS:
+            cover = next(
                 p
                 for p in STAR_ONLY_PATTERNS
-                if action in STAR_ONLY_ACTIONS
-                and (p == action or (p.endswith("*") and action.startswith(p[:-1])))
-            ),
-            action,
-        )
+                if p == action or (p.endswith("*") and action.startswith(p[:-1]))
+            )
         if cover not in folded:
             folded.append(cover)
     return folded
